@@ -1,0 +1,91 @@
+"""The wiring shared by the SDK, the CLI and (later) the HTTP API.
+
+``initialise`` is ``bastion init``; ``open_runtime`` loads an initialised home. Nothing here holds
+business rules: it builds the database, the root sealer, the trail and the gate, and hands them to
+the rooms' clients.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bastion.access import AccessService, Principal, RootOnlyAuthorizer
+from bastion.audit import AuditTrail
+from bastion.clock import Clock, SystemClock
+from bastion.db import Database
+from bastion.gate import Gate
+from bastion.keys._root import RootSealer, load_root_sealer
+from bastion.settings import Settings
+from bastion.types import AccountId
+
+
+@dataclass(frozen=True, kw_only=True)
+class Runtime:
+    """Everything a room's client needs to serve one principal."""
+
+    settings: Settings
+    db: Database
+    clock: Clock
+    sealer: RootSealer
+    account_id: AccountId
+    gate: Gate
+    trail: AuditTrail
+    principal: Principal
+
+
+@dataclass(frozen=True, kw_only=True)
+class InitResult:
+    """What ``bastion init`` did."""
+
+    home: str
+    account_id: AccountId
+    owner_arn: str
+    root_key_source: str
+    created_account: bool
+
+
+def initialise(settings: Settings, *, clock: Clock | None = None) -> InitResult:
+    """Create the home, root key, schema, account and owner; safe to run again."""
+    clock = clock or SystemClock()
+    settings.home.mkdir(parents=True, exist_ok=True)
+    sealer, source = load_root_sealer(settings, create=True)
+    db = Database(settings.resolved_database_url)
+    try:
+        db.migrate()
+        account_id, created = AccessService(db=db, clock=clock).ensure_account()
+        AuditTrail(db=db, sealer=sealer, clock=clock, settings=settings).ensure_signing_key()
+        owner = AccessService(db=db, clock=clock).root()
+    finally:
+        db.dispose()
+    del sealer
+    return InitResult(
+        home=str(settings.home.resolve()),
+        account_id=account_id,
+        owner_arn=owner.arn,
+        root_key_source=source,
+        created_account=created,
+    )
+
+
+def open_runtime(
+    settings: Settings, *, clock: Clock | None = None, principal: Principal | None = None
+) -> Runtime:
+    """Load an initialised home; the caller is the owner unless ``principal`` is given."""
+    clock = clock or SystemClock()
+    sealer, _ = load_root_sealer(settings, create=False)
+    db = Database(settings.resolved_database_url)
+    access = AccessService(db=db, clock=clock)
+    account_id = access.account_id()
+    caller = principal or access.root()
+    trail = AuditTrail(db=db, sealer=sealer, clock=clock, settings=settings)
+    gate = Gate(authorizer=RootOnlyAuthorizer(), trail=trail, clock=clock, region=settings.region)
+    return Runtime(
+        settings=settings,
+        db=db,
+        clock=clock,
+        sealer=sealer,
+        account_id=account_id,
+        gate=gate,
+        trail=trail,
+        principal=caller,
+    )

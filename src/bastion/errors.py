@@ -1,0 +1,151 @@
+"""One error tree for the whole of Bastion.
+
+::
+
+    BastionError                      (HTTP status, stable code, AWS-style error code)
+    ├── Invalid(field, got, expected) 400 invalid            a parameter has a wrong value
+    │   └── InvalidCiphertext         400 invalid-ciphertext ciphertext/context do not authenticate
+    ├── AccessDenied(reason)          403 access-denied      the gate refused the call
+    ├── NotFound                      404 not-found          the named thing does not exist
+    ├── Conflict                      409 conflict           the thing exists / is in the way
+    │   ├── Disabled                  409 disabled           a key is disabled
+    │   └── InvalidState              409 invalid-state      the thing is in the wrong state
+    ├── Tampered                      422 tampered           stored data failed an integrity check
+    └── StorageFailure                507 storage-failure    the store or disk refused a write
+
+Every error carries a message that says what was wrong and what to do, and knows its HTTP status,
+its stable ``code`` (for the JSON error shape) and the AWS error code recorded in the audit trail.
+Domain errors never subclass ``BaseException`` directly and never come from a web framework.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+INVALID_TEMPLATE = "The '{field}' parameter of {operation} must be {expected}. Got {got!r} instead."
+INVALID_TEMPLATE_NO_OP = "The '{field}' parameter must be {expected}. Got {got!r} instead."
+
+
+class BastionError(Exception):
+    """Base of every error Bastion raises on purpose."""
+
+    status: ClassVar[int] = 500
+    code: ClassVar[str] = "internal"
+    aws_code: ClassVar[str] = "InternalFailure"
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+    def to_dict(self) -> dict[str, Any]:
+        """The one JSON error shape of the API and of ``--json`` CLI output."""
+        return {
+            "ok": False,
+            "status": self.status,
+            "code": self.code,
+            "error": self.message,
+            "field": self.field,
+        }
+
+
+class Invalid(BastionError):
+    """A parameter has a wrong value; names the field, what came and what is expected."""
+
+    status = 400
+    code = "invalid"
+    aws_code = "ValidationException"
+
+    def __init__(
+        self, field: str, *, got: Any, expected: str, operation: str | None = None
+    ) -> None:
+        template = INVALID_TEMPLATE if operation else INVALID_TEMPLATE_NO_OP
+        shown = got if not isinstance(got, bytes | bytearray) else f"<{len(got)} bytes>"
+        super().__init__(
+            template.format(field=field, operation=operation, expected=expected, got=shown),
+            field=field,
+        )
+        self.got = got
+        self.expected = expected
+        self.operation = operation
+
+
+class InvalidCiphertext(BastionError):
+    """A ciphertext did not authenticate: wrong key, wrong encryption context, or tampered."""
+
+    status = 400
+    code = "invalid-ciphertext"
+    aws_code = "InvalidCiphertextException"
+
+
+class AccessDenied(BastionError):
+    """The gate refused the call; ``reason`` is kept for the audit record."""
+
+    status = 403
+    code = "access-denied"
+    aws_code = "AccessDenied"
+
+    def __init__(self, message: str, *, reason: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+class NotFound(BastionError):
+    """The named thing does not exist (or the caller may not know that it does)."""
+
+    status = 404
+    code = "not-found"
+    aws_code = "NotFoundException"
+
+
+class Conflict(BastionError):
+    """The thing already exists or is in the way of the operation."""
+
+    status = 409
+    code = "conflict"
+    aws_code = "ConflictException"
+
+
+class Disabled(Conflict):
+    """A key is disabled; enable it first."""
+
+    code = "disabled"
+    aws_code = "DisabledException"
+
+
+class InvalidState(Conflict):
+    """The thing is in a state that does not allow the operation (e.g. pending deletion)."""
+
+    code = "invalid-state"
+    aws_code = "KMSInvalidStateException"
+
+
+class Tampered(BastionError):
+    """Stored data failed an integrity check (hash, signature or authentication tag)."""
+
+    status = 422
+    code = "tampered"
+    aws_code = "IntegrityCheckFailed"
+
+
+class StorageFailure(BastionError):
+    """The object store or the disk refused a write; nothing half-written was kept."""
+
+    status = 507
+    code = "storage-failure"
+    aws_code = "ServiceUnavailable"
+
+
+__all__ = [
+    "INVALID_TEMPLATE",
+    "AccessDenied",
+    "BastionError",
+    "Conflict",
+    "Disabled",
+    "Invalid",
+    "InvalidCiphertext",
+    "InvalidState",
+    "NotFound",
+    "StorageFailure",
+    "Tampered",
+]

@@ -1,0 +1,66 @@
+"""The Python SDK: ``bastion.connect(home=…)`` returns a client with one attribute per room."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bastion._runtime import InitResult, Runtime, initialise, open_runtime
+from bastion.access import Principal
+from bastion.audit import AuditClient
+from bastion.clock import Clock
+from bastion.keys import KeysClient
+from bastion.settings import Settings
+from bastion.store import StoreClient
+
+
+class Bastion:
+    """A connection to one Bastion home, acting as one principal.
+
+    >>> bastion = connect(home=".bastion")            # doctest: +SKIP
+    >>> key = bastion.keys.create_key(description="fraud data")  # doctest: +SKIP
+    """
+
+    def __init__(self, runtime: Runtime) -> None:
+        self.runtime = runtime
+        self.keys = KeysClient(runtime)
+        self.store = StoreClient(runtime, keys=self.keys)
+        self.audit = AuditClient(runtime)
+
+    @property
+    def account_id(self) -> str:
+        return self.runtime.account_id
+
+    def close(self) -> None:
+        """Release the database connections."""
+        self.runtime.trail.flush()
+        self.runtime.db.dispose()
+
+    def __enter__(self) -> Bastion:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+
+def _settings(home: str | Path | None, settings: Settings | None) -> Settings:
+    if settings is not None:
+        return settings
+    return Settings(home=Path(home)) if home is not None else Settings()
+
+
+def init(
+    home: str | Path | None = None, *, settings: Settings | None = None, clock: Clock | None = None
+) -> InitResult:
+    """Initialise a home (``bastion init``); safe to run again."""
+    return initialise(_settings(home, settings), clock=clock)
+
+
+def connect(
+    home: str | Path | None = None,
+    *,
+    settings: Settings | None = None,
+    clock: Clock | None = None,
+    principal: Principal | None = None,
+) -> Bastion:
+    """Open an initialised home as its owner (or as ``principal``)."""
+    return Bastion(open_runtime(_settings(home, settings), clock=clock, principal=principal))
