@@ -48,7 +48,9 @@ def gate_and_trail() -> tuple[Gate, MemoryTrail]:
 
 def test_allowed_call_runs_and_is_recorded(gate_and_trail: tuple[Gate, MemoryTrail]) -> None:
     gate, trail = gate_and_trail
-    out = gate.call(ROOT, "test:DoThing", RES, {"name": "x"}, lambda: 42, respond=lambda r: {"v": r})
+    out = gate.call(
+        ROOT, "test:DoThing", RES, {"name": "x"}, lambda: 42, respond=lambda r: {"v": r}
+    )
     assert out == 42
     (event,) = trail.events
     assert event["eventName"] == "DoThing"

@@ -83,7 +83,9 @@ def to_jsonable(value: Any) -> Any:
     return value
 
 
-def emit(value: Any, *, as_json: bool, columns: Sequence[str] | None = None, title: str = "") -> None:
+def emit(
+    value: Any, *, as_json: bool, columns: Sequence[str] | None = None, title: str = ""
+) -> None:
     """Print ``value`` as JSON, or as a Rich table of ``columns`` (rows = list of dicts)."""
     data = to_jsonable(value)
     if as_json:

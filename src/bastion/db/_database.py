@@ -1,9 +1,9 @@
 """One Database object per process: engine, write/read transactions, migrations.
 
-Rooms declare their tables on :data:`metadata` in their own ``_tables.py`` and use SQLAlchemy Core
-inside ``db.write()`` / ``db.read()``. On SQLite a write transaction starts with ``BEGIN IMMEDIATE``,
-so writers from several processes queue instead of failing; on PostgreSQL a room that needs a
-total order takes :meth:`Database.lock` inside its transaction.
+Rooms declare their tables on :data:`metadata` in their own ``_tables.py`` and use SQLAlchemy
+Core inside ``db.write()`` / ``db.read()``. On SQLite a write transaction starts with
+``BEGIN IMMEDIATE``, so writers from several processes queue instead of failing; on PostgreSQL a
+room that needs a total order takes :meth:`Database.lock` inside its transaction.
 """
 
 from __future__ import annotations
