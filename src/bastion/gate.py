@@ -81,6 +81,7 @@ class RequestContext:
     user_agent: str = "bastion-sdk/0.1"
     secure_transport: bool = True
     invoked_by: str | None = None
+    event_type: str = "AwsApiCall"
     extra: Mapping[str, Any] = field(default_factory=dict)
 
 
@@ -182,7 +183,7 @@ class Gate:
             "eventID": str(uuid.uuid4()),
             "readOnly": spec.read_only,
             "resources": [{"ARN": resource, "accountId": caller.account_id, "type": spec.resource}],
-            "eventType": "AwsApiCall",
+            "eventType": ctx.event_type,
             "managementEvent": spec.category is EventCategory.MANAGEMENT,
             "recipientAccountId": caller.account_id,
             "eventCategory": str(spec.category),

@@ -24,6 +24,7 @@ ORDER = [
     "keys",
     "audit",
     "store",
+    "monitor",
     "_runtime",
     "sdk",
     "cli",
@@ -101,7 +102,7 @@ PUBLIC = {
     ],
     "bastion.db": ["Database", "metadata"],
     "bastion.settings": ["AuditSettings", "KeysSettings", "Settings", "StoreSettings"],
-    "bastion.testing": ["FrozenClock", "MemoryTrail"],
+    "bastion.testing": ["FakeKms", "FrozenClock", "MemoryTrail"],
 }
 
 

@@ -58,7 +58,7 @@ def fail_cleanly() -> Iterator[None]:
     try:
         yield
     except BastionError as exc:
-        err_console.print(f"[red]error:[/red] {exc.message}", highlight=False)
+        err_console.print(f"[red]error:[/red] {exc.message}", highlight=False, soft_wrap=True)
         raise typer.Exit(2) from exc
 
 

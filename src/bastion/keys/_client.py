@@ -339,10 +339,15 @@ class KeysClient:
         self,
         key_id: str,
         *,
-        rotation_period_in_days: int = 365,
+        rotation_period_in_days: int | None = None,
         context: RequestContext | None = None,
     ) -> RotationStatus:
-        """Rotate automatically every ``rotation_period_in_days`` (90-2560), at maintenance."""
+        """Rotate automatically every ``rotation_period_in_days`` (90-2560), at maintenance.
+
+        Without a period, ``settings.keys.rotation_period_days`` applies (default 365, as KMS).
+        """
+        if rotation_period_in_days is None:
+            rotation_period_in_days = self.runtime.settings.keys.rotation_period_days
         return self._call(
             "EnableKeyRotation",
             self._key(key_id),
@@ -623,7 +628,7 @@ class KeysClient:
         recorded as invoked by ``kms.amazonaws.com`` like KMS's own service events. Run it from a
         scheduler (``bastion keys maintain``); it is safe to run at any time and repeatedly.
         """
-        ctx = context or RequestContext(invoked_by=MAINTENANCE_CALLER)
+        ctx = context or RequestContext(invoked_by=MAINTENANCE_CALLER, event_type="AwsServiceEvent")
         rotated: list[Arn] = []
         deleted: list[Arn] = []
         for key_id in self._service.due_rotations():
