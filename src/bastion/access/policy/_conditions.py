@@ -24,6 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from typing import Literal, Protocol
 
 from bastion.access.policy._document import Condition, Qualifier
@@ -254,12 +255,15 @@ def _as_bytes(value: object) -> bytes | None:
 def _as_ip(value: object) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
     if isinstance(value, ipaddress.IPv4Address | ipaddress.IPv6Address):
         return value
-    if isinstance(value, str):
-        try:
-            return ipaddress.ip_address(value.strip())
-        except ValueError:
-            return None
-    return None
+    return _parse_address(value) if isinstance(value, str) else None
+
+
+@lru_cache(maxsize=4096)
+def _parse_address(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    try:
+        return ipaddress.ip_address(text.strip())
+    except ValueError:
+        return None
 
 
 # -- compiled conditions --------------------------------------------------------------------
@@ -340,11 +344,14 @@ def _converted_test(
 
 
 def _ip_test(networks: list[ipaddress.IPv4Network | ipaddress.IPv6Network]) -> Test:
+    blocks = [(n.version, int(n.network_address), int(n.netmask)) for n in networks]
+
     def test(value: object) -> bool | None:
         address = _as_ip(value)
         if address is None:
             return None
-        return any(address.version == n.version and address in n for n in networks)
+        number, version = int(address), address.version
+        return any(v == version and number & mask == base for v, base, mask in blocks)
 
     return test
 
@@ -446,9 +453,11 @@ class CompiledCondition:
             if self.qualifier == "ForAnyValue":
                 return False
             return self.negated
-        test = self._test(source.resolve)
+        test = self._static or self._test(source.resolve)
         if test is None:
             return None
+        if len(values) == 1:
+            return test(values[0]) is (not self.negated)
         if self.negated:
             results = [test(v) is False for v in values]
             return any(results) if self.qualifier == "ForAnyValue" else all(results)

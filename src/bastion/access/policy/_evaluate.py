@@ -23,7 +23,7 @@ apply, so a decision only runs the resource, principal and condition tests of th
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property, lru_cache
@@ -51,7 +51,9 @@ Strength = Literal["direct", "role", "account"]
 ContextValue = ContextScalar | list[ContextScalar] | tuple[ContextScalar, ...]
 
 _SESSIONS = ("AssumedRole", "FederatedUser")
+_PLAIN = ("User", "AssumedRole")
 _MAX_CACHED_ACTIONS = 4096
+_MAX_CACHED_PAIRS = 65536
 _CACHE_SIZE = 4096
 
 
@@ -77,23 +79,31 @@ class Caller:
     federated_provider: str | None = None
     """The identity provider a session came from, matched by ``Principal: {"Federated": …}``."""
 
-    @property
+    @cached_property
     def account_id(self) -> str | None:
         return self.account or arn_account(self.arn)
 
-    @property
+    @cached_property
     def root_arn(self) -> str | None:
         account = self.account_id
         if account is None:
             return None
         return f"arn:{arn_partition(self.arn) or 'aws'}:iam::{account}:root"
 
-    @property
+    @cached_property
     def principal_arn(self) -> str:
         """``aws:PrincipalArn``: the role ARN for a role session, else the caller's ARN."""
         if self.type == "AssumedRole" and self.parent_arn:
             return self.parent_arn
         return self.arn
+
+    @cached_property
+    def _tags(self) -> dict[str, str]:
+        return {k.lower(): v for k, v in self.tags.items()}
+
+    def tag(self, key: str) -> str | None:
+        """The value of tag ``key`` (lower-cased), for ``aws:PrincipalTag/<key>``."""
+        return self._tags.get(key)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -172,6 +182,10 @@ class StatementRef:
     """The organisation level of an SCP or RCP (0 = root)."""
 
     def __str__(self) -> str:
+        return self._text
+
+    @cached_property
+    def _text(self) -> str:
         where = f"{self.role} policy {self.policy!r}"
         if self.level is not None:
             where = f"{self.role} level {self.level} policy {self.policy!r}"
@@ -222,49 +236,55 @@ class Evaluation:
 # -- request context ------------------------------------------------------------------------
 
 
-class _Context:
-    """Lower-cased condition keys of one request, principal keys derived from the caller."""
+def _epoch(context: _Context) -> object | None:
+    time = context.request.time
+    return None if time is None else int(time.timestamp())
 
-    __slots__ = ("_request", "_values")
+
+_DERIVED: dict[str, Callable[[_Context], object | None]] = {
+    "aws:principalarn": lambda c: None if c.caller.type == "Anonymous" else c.caller.principal_arn,
+    "aws:principalaccount": lambda c: c.caller.account_id,
+    "aws:principaltype": lambda c: None if c.caller.type == "Service" else c.caller.type,
+    "aws:username": lambda c: c.caller.user_name,
+    "aws:userid": lambda c: c.caller.user_id,
+    "aws:resourceaccount": lambda c: c.owner,
+    "aws:currenttime": lambda c: c.request.time,
+    "aws:epochtime": _epoch,
+}
+"""Keys Bastion fills from the authenticated caller and the request; the caller cannot set them."""
+_PRINCIPAL_TAG = "aws:principaltag/"
+
+
+class _Context:
+    """One request as the matchers read it: lower-cased keys, derived keys, its owner account."""
+
+    __slots__ = ("_lowered", "caller", "owner", "request")
+    request: Request
+    caller: Caller
+    owner: str | None
 
     def __init__(self, request: Request) -> None:
-        self._request = request
-        self._values: dict[str, tuple[object, ...]] | None = None
-
-    def _build(self) -> dict[str, tuple[object, ...]]:
-        request = self._request
-        values: dict[str, tuple[object, ...]] = {}
-        for key, value in request.context.items():
-            items = tuple(value) if isinstance(value, list | tuple) else (value,)
-            if items:
-                values[key.lower()] = items
-        caller = request.caller
-        derived: dict[str, object | None] = {
-            "aws:principalarn": caller.principal_arn if caller.type != "Anonymous" else None,
-            "aws:principalaccount": caller.account_id,
-            "aws:principaltype": caller.type if caller.type != "Service" else None,
-            "aws:username": caller.user_name,
-            "aws:userid": caller.user_id,
-            "aws:resourceaccount": request.owner_account,
-        }
-        for key in list(values):
-            if key.startswith("aws:principaltag/"):
-                del values[key]
-        for tag, tag_value in caller.tags.items():
-            derived[f"aws:principaltag/{tag.lower()}"] = tag_value
-        if request.time is not None:
-            derived["aws:currenttime"] = request.time
-            derived["aws:epochtime"] = int(request.time.timestamp())
-        for key, derived_value in derived.items():
-            values.pop(key, None)
-            if derived_value is not None:
-                values[key] = (derived_value,)
-        self._values = values
-        return values
+        self.request = request
+        self.caller = request.caller
+        self.owner = request.owner_account
+        self._lowered: dict[str, tuple[object, ...]] | None = None
 
     def values(self, key: str) -> tuple[object, ...] | None:
-        values = self._values if self._values is not None else self._build()
-        return values.get(key)
+        derive = _DERIVED.get(key)
+        if derive is not None:
+            value = derive(self)
+            return None if value is None else (value,)
+        if key.startswith(_PRINCIPAL_TAG):
+            tag = self.caller.tag(key[len(_PRINCIPAL_TAG) :])
+            return None if tag is None else (tag,)
+        lowered = self._lowered
+        if lowered is None:
+            lowered = self._lowered = {}
+            for name, value in self.request.context.items():
+                items = tuple(value) if isinstance(value, list | tuple) else (value,)
+                if items:
+                    lowered[name.lower()] = items
+        return lowered.get(key)
 
     def resolve(self, key: str) -> str | None:
         found = self.values(key)
@@ -358,46 +378,60 @@ class _Compiled:
     def matches_action(self, action: str) -> bool:
         return bool(self.action(action)) != self.statement.not_action
 
-    def _resource_hit(self, resource: str, context: _Context) -> bool | None:
+    def static_resource(self, resource: str) -> bool | None:
+        """Whether Resource/NotResource lets the statement apply to ``resource``: ``None`` when
+        that depends on policy variables, i.e. on the request."""
+        statement = self.statement
+        if statement.resources is None:
+            return True
         hit = self.resource is not None and bool(self.resource(resource))
-        if hit or not self.resource_templates:
-            return hit
+        if not hit and self.resource_templates:
+            return None
+        return hit != statement.not_resource
+
+    def _variable_resource_miss(self, resource: str, context: _Context) -> str | None:
         expressions: list[str] = []
         for template in self.resource_templates:
             rendered = template.render(context.resolve, text=glob_to_regex, literal=re.escape)
             if rendered is None:
-                return None
+                return "a policy variable in Resource has no value in the request"
             expressions.append(rendered)
         regex = compiled_regex("|".join(f"(?:{e})" for e in expressions))
-        return regex.fullmatch(resource) is not None
+        hit = regex.fullmatch(resource) is not None
+        return None if hit != self.statement.not_resource else _resource_miss(hit)
 
     def check(
-        self, request: Request, context: _Context, bounded: bool, explain: bool
-    ) -> tuple[str | None, Strength | None]:
-        """(``None`` if the statement applies else why not, how its Principal named the caller)."""
+        self, context: _Context, bounded: bool, resource_state: bool | None, explain: bool
+    ) -> str | None:
+        """``None`` when the statement applies, else why not (a constant unless ``explain``).
+
+        ``resource_state`` is :meth:`static_resource` for the request's resource.
+        """
         statement = self.statement
-        if statement.resources is not None:
-            hit = self._resource_hit(request.resource, context)
-            if hit is None:
-                return _why(explain, "a policy variable in Resource has no value"), None
-            if hit == statement.not_resource:
-                what = "resource excluded by NotResource" if hit else "resource not matched"
-                return _why(explain, what), None
-        strength: Strength | None = None
-        if self.principals is not None:
-            if statement.not_principal:
-                applies = self._not_principal_applies(request.caller, bounded)
-                strength = "direct" if applies else None
-            else:
-                strength = self.principals.strength(request.caller)
-            if strength is None:
-                word = "excluded by NotPrincipal" if statement.not_principal else "not matched"
-                return _why(explain, f"principal {word}"), None
+        if resource_state is None:
+            miss = self._variable_resource_miss(context.request.resource, context)
+            if miss is not None:
+                return miss if explain else _MISS
+        elif not resource_state:
+            hit = statement.not_resource
+            return _resource_miss(hit) if explain else _MISS
+        if self.principals is not None and self.strength(context.caller, bounded) is None:
+            if not explain:
+                return _MISS
+            word = "excluded by NotPrincipal" if statement.not_principal else "not matched"
+            return f"principal {word}"
         for condition in self.conditions:
             result = condition.check(context)
             if result is not True:
-                return _why(explain, _condition_miss(condition, context, result)), None
-        return None, strength
+                return _condition_miss(condition, context, result) if explain else _MISS
+        return None
+
+    def strength(self, caller: Caller, bounded: bool) -> Strength | None:
+        """How the Principal/NotPrincipal element names ``caller`` (``None``: it does not)."""
+        assert self.principals is not None
+        if self.statement.not_principal:
+            return "direct" if self._not_principal_applies(caller, bounded) else None
+        return self.principals.strength(caller)
 
     def _not_principal_applies(self, caller: Caller, bounded: bool) -> bool:
         assert self.principals is not None
@@ -411,8 +445,8 @@ class _Compiled:
 _MISS = "not applicable"
 
 
-def _why(explain: bool, reason: str) -> str:
-    return reason if explain else _MISS
+def _resource_miss(hit: bool) -> str:
+    return "resource excluded by NotResource" if hit else "resource not matched"
 
 
 def _condition_miss(condition: CompiledCondition, context: _Context, result: bool | None) -> str:
@@ -437,6 +471,10 @@ class _Entry:
     compiled: _Compiled
 
 
+_Pair = tuple[_Entry, "bool | None"]
+"""A candidate statement and its :meth:`_Compiled.static_resource` state (True or None)."""
+
+
 @dataclass(slots=True)
 class _Hits:
     """Statements that apply to one request, by role."""
@@ -452,15 +490,42 @@ class _Hits:
 
 @dataclass(frozen=True, slots=True)
 class _Candidates:
-    """Statements whose Action/NotAction matches one action (the rest cannot apply)."""
+    """Statements that can apply to one action (and, narrowed, to one resource)."""
 
-    denies: tuple[_Entry, ...]
-    identity: tuple[_Entry, ...]
-    resource: tuple[_Entry, ...]
-    boundary: tuple[_Entry, ...]
-    session: tuple[_Entry, ...]
-    scps: tuple[tuple[_Entry, ...], ...]
-    rcps: tuple[tuple[_Entry, ...], ...]
+    denies: tuple[_Pair, ...]
+    identity: tuple[_Pair, ...]
+    resource: tuple[_Pair, ...]
+    boundary: tuple[_Pair, ...]
+    session: tuple[_Pair, ...]
+    scps: tuple[tuple[_Pair, ...], ...]
+    rcps: tuple[tuple[_Pair, ...], ...]
+    static: bool = False
+    """True when no identity or deny candidate has a condition or a policy variable: the
+    identity-only decision then depends on the action and resource alone."""
+
+    def narrowed(self, resource: str) -> _Candidates:
+        def keep(pairs: tuple[_Pair, ...]) -> tuple[_Pair, ...]:
+            out: list[_Pair] = []
+            for entry, _ in pairs:
+                state = entry.compiled.static_resource(resource)
+                if state is not False:
+                    out.append((entry, state))
+            return tuple(out)
+
+        denies, identity = keep(self.denies), keep(self.identity)
+        return _Candidates(
+            denies=denies,
+            identity=identity,
+            resource=keep(self.resource),
+            boundary=keep(self.boundary),
+            session=keep(self.session),
+            scps=tuple(keep(level) for level in self.scps),
+            rcps=tuple(keep(level) for level in self.rcps),
+            static=all(
+                state is True and not entry.compiled.conditions
+                for entry, state in denies + identity
+            ),
+        )
 
 
 def _entries(
@@ -483,7 +548,9 @@ def _entries(
 
 
 class _Index:
-    """A policy set's statements, compiled, with the per-action candidate cache."""
+    """A policy set's statements, compiled, with candidate caches per action and per
+    (action, resource): a decision only runs the principal and condition tests of statements
+    whose Action and (variable-free) Resource already match."""
 
     def __init__(self, policies: PolicySet) -> None:
         self.identity = _entries("identity", policies.identity)
@@ -499,24 +566,38 @@ class _Index:
             + self.session
             + tuple(e for level in self.scps + self.rcps for e in level)
         )
-        self._cache: dict[str, _Candidates] = {}
+        self.identity_only = not (
+            self.resource
+            or self.boundary
+            or self.session
+            or self.scps
+            or self.rcps
+            or policies.resource_policy_required
+        )
+        self.bounded = bool(self.boundary)
+        self.has_session = bool(self.session)
+        self.key_policy = policies.resource_policy_required
+        self.resource_names = tuple(policies.resource)
+        self._by_action: dict[str, _Candidates] = {}
+        self._by_pair: dict[tuple[str, str], _Candidates] = {}
+        self.static_results: dict[tuple[str, str], Evaluation] = {}
 
-    def candidates(self, action: str) -> _Candidates:
-        found = self._cache.get(action)
+    def _for_action(self, action: str) -> _Candidates:
+        found = self._by_action.get(action)
         if found is not None:
             return found
-        if len(self._cache) >= _MAX_CACHED_ACTIONS:
-            self._cache.clear()
+        if len(self._by_action) >= _MAX_CACHED_ACTIONS:
+            self._by_action.clear()
 
-        def pick(entries: tuple[_Entry, ...]) -> tuple[_Entry, ...]:
+        def pick(entries: tuple[_Entry, ...], deny: bool = False) -> tuple[_Pair, ...]:
             return tuple(
-                e for e in entries if not e.compiled.deny and e.compiled.matches_action(action)
+                (e, True)
+                for e in entries
+                if e.compiled.deny == deny and e.compiled.matches_action(action)
             )
 
         found = _Candidates(
-            denies=tuple(
-                e for e in self.all if e.compiled.deny and e.compiled.matches_action(action)
-            ),
+            denies=pick(self.all, deny=True),
             identity=pick(self.identity),
             resource=pick(self.resource),
             boundary=pick(self.boundary),
@@ -524,7 +605,17 @@ class _Index:
             scps=tuple(pick(level) for level in self.scps),
             rcps=tuple(pick(level) for level in self.rcps),
         )
-        self._cache[action] = found
+        self._by_action[action] = found
+        return found
+
+    def candidates(self, key: tuple[str, str]) -> _Candidates:
+        """Candidates for ``(lower-cased action, resource)``."""
+        found = self._by_pair.get(key)
+        if found is None:
+            if len(self._by_pair) >= _MAX_CACHED_PAIRS:
+                self._by_pair.clear()
+                self.static_results.clear()
+            found = self._by_pair[key] = self._for_action(key[0]).narrowed(key[1])
         return found
 
 
@@ -539,52 +630,94 @@ def evaluate(policies: PolicySet, request: Request, *, explain: bool = False) ->
     same either way.
     """
     index = policies._index
+    if index.identity_only and not explain:
+        quick = _identity_only(index, request)
+        if quick is not None:
+            return quick
     context = _Context(request)
-    bounded = bool(policies.boundary)
     if explain:
-        hits, reports = _explained_hits(index, request, context, bounded)
+        hits, reports = _explained_hits(index, context)
     else:
-        hits, reports = _fast_hits(index, request, context, bounded), ()
-    decision, deciding, reason = _decide(policies, request, hits)
+        hits, reports = _fast_hits(index, context), ()
+    decision, deciding, reason = _decide(index, context, hits)
     return Evaluation(decision=decision, deciding=deciding, reason=reason, policies=reports)
 
 
-def _fast_hits(index: _Index, request: Request, context: _Context, bounded: bool) -> _Hits:
-    found = index.candidates(request.action.lower())
+def _identity_only(index: _Index, request: Request) -> Evaluation | None:
+    """The common case, kept short: only identity policies, an IAM user or role session acting
+    in its own account. ``None`` sends anything else to the full evaluation."""
+    caller = request.caller
+    key = (request.action.lower(), request.resource)
+    found = index.candidates(key)
+    plain = caller.type in _PLAIN and caller.account_id == request.owner_account
+    if found.static:
+        cached = index.static_results.get(key)
+        if cached is not None:
+            return cached if plain or cached.decision == "ExplicitDeny" else None
+    context = _Context(request)
+    result: Evaluation | None = None
+    denies = _keep(found.denies, context, False) if found.denies else None
+    if denies:
+        refs = tuple(e.ref for e in denies)
+        result = Evaluation(
+            decision="ExplicitDeny", deciding=refs, reason=f"explicit deny in {refs[0]}"
+        )
+    elif not plain or caller.account_id is None:
+        return None
+    else:
+        allows = _keep(found.identity, context, False)
+        if allows:
+            refs = tuple(e.ref for e in allows)
+            result = Evaluation(decision="Allow", deciding=refs, reason=f"allowed by {refs[0]}")
+        else:
+            reason = f"implicit deny: no identity-based policy allows {_asked(request)}"
+            result = Evaluation(decision="ImplicitDeny", deciding=(), reason=reason)
+    if found.static:
+        index.static_results[key] = result
+    return result
+
+
+def _keep(pairs: tuple[_Pair, ...], context: _Context, bounded: bool) -> list[_Entry]:
+    return [e for e, state in pairs if e.compiled.check(context, bounded, state, False) is None]
+
+
+def _fast_hits(index: _Index, context: _Context) -> _Hits:
+    request = context.request
+    found = index.candidates((request.action.lower(), request.resource))
+    bounded = index.bounded
     hits = _Hits()
-
-    def keep(entries: tuple[_Entry, ...]) -> list[_Entry]:
-        return [e for e in entries if e.compiled.check(request, context, bounded, False)[0] is None]
-
-    hits.denies = keep(found.denies)
-    if hits.denies:
+    if found.denies:
+        hits.denies = _keep(found.denies, context, bounded)
+        if hits.denies:
+            return hits
+    hits.identity = _keep(found.identity, context, bounded)
+    if index.identity_only:
         return hits
-    hits.scps = [keep(level) for level in found.scps]
-    hits.rcps = [keep(level) for level in found.rcps]
-    hits.identity = keep(found.identity)
-    hits.boundary = keep(found.boundary)
-    hits.session = keep(found.session)
-    for entry in found.resource:
-        miss, strength = entry.compiled.check(request, context, bounded, False)
-        if miss is None:
-            hits.resource.append((entry, strength or "direct"))
+    hits.scps = [_keep(level, context, bounded) for level in found.scps]
+    hits.rcps = [_keep(level, context, bounded) for level in found.rcps]
+    hits.boundary = _keep(found.boundary, context, bounded)
+    hits.session = _keep(found.session, context, bounded)
+    for entry in _keep(found.resource, context, bounded):
+        strength = entry.compiled.strength(context.caller, bounded)
+        hits.resource.append((entry, strength or "direct"))
     return hits
 
 
-def _explained_hits(
-    index: _Index, request: Request, context: _Context, bounded: bool
-) -> tuple[_Hits, tuple[PolicyReport, ...]]:
+def _explained_hits(index: _Index, context: _Context) -> tuple[_Hits, tuple[PolicyReport, ...]]:
+    request = context.request
     action = request.action.lower()
+    bounded = index.bounded
     hits = _Hits(scps=[[] for _ in index.scps], rcps=[[] for _ in index.rcps])
     results: dict[tuple[PolicyRole, str, int | None], list[StatementResult]] = {}
     for entry in index.all:
         compiled, ref = entry.compiled, entry.ref
+        miss: str | None
         if not compiled.matches_action(action):
             excluded = compiled.statement.not_action
-            miss: str | None = "action excluded by NotAction" if excluded else "action not matched"
-            strength: Strength | None = None
+            miss = "action excluded by NotAction" if excluded else "action not matched"
         else:
-            miss, strength = compiled.check(request, context, bounded, True)
+            state = compiled.static_resource(request.resource)
+            miss = compiled.check(context, bounded, state, True)
         results.setdefault((ref.role, ref.policy, ref.level), []).append(
             StatementResult(ref=ref, applies=miss is None, reason=miss or "applies")
         )
@@ -593,12 +726,17 @@ def _explained_hits(
         if compiled.deny:
             hits.denies.append(entry)
         elif ref.role == "resource":
+            strength = compiled.strength(context.caller, bounded)
             hits.resource.append((entry, strength or "direct"))
-        elif ref.role in ("scp", "rcp"):
+        elif ref.role == "scp" or ref.role == "rcp":
             assert ref.level is not None
             (hits.scps if ref.role == "scp" else hits.rcps)[ref.level].append(entry)
+        elif ref.role == "identity":
+            hits.identity.append(entry)
+        elif ref.role == "boundary":
+            hits.boundary.append(entry)
         else:
-            getattr(hits, ref.role).append(entry)
+            hits.session.append(entry)
     reports = tuple(
         PolicyReport(role=role, policy=name, level=level, statements=tuple(statements))
         for (role, name, level), statements in results.items()
@@ -613,22 +751,27 @@ def _implicit(reason: str) -> _Outcome:
     return "ImplicitDeny", (), f"implicit deny: {reason}"
 
 
-def _decide(policies: PolicySet, request: Request, hits: _Hits) -> _Outcome:
-    asked = f"{request.action} on {request.resource}"
+def _asked(request: Request) -> str:
+    return f"{request.action} on {request.resource}"
+
+
+def _decide(index: _Index, context: _Context, hits: _Hits) -> _Outcome:
+    request, caller = context.request, context.caller
     if hits.denies:
         refs = tuple(e.ref for e in hits.denies)
         return "ExplicitDeny", refs, f"explicit deny in {refs[0]}"
+    asked = _asked(request)
     for kind, levels in (("service control", hits.scps), ("resource control", hits.rcps)):
         for level, entries in enumerate(levels):
             if not entries:
                 return _implicit(f"no {kind} policy at organisation level {level} allows {asked}")
     guardrails = [e.ref for level in hits.scps + hits.rcps for e in level]
-    caller = request.caller
+    same_account = caller.account_id is not None and caller.account_id == context.owner
     is_root = caller.type == "Account"
-    boundary_ok = is_root or not policies.boundary or bool(hits.boundary)
+    boundary_ok = is_root or not index.bounded or bool(hits.boundary)
     # A federated-user session (GetFederationToken) has only what its session policy allows.
     needs_session = caller.type == "FederatedUser"
-    session_ok = is_root or bool(hits.session) or (not policies.session and not needs_session)
+    session_ok = is_root or bool(hits.session) or not (index.has_session or needs_session)
     identity_ok = (is_root or bool(hits.identity)) and boundary_ok and session_ok
     limits = [e.ref for e in hits.boundary + hits.session]
     identity = [e.ref for e in hits.identity]
@@ -639,18 +782,18 @@ def _decide(policies: PolicySet, request: Request, hits: _Hits) -> _Outcome:
     def allow(refs: list[StatementRef], why: str) -> _Outcome:
         return "Allow", tuple(refs + limits + guardrails), why
 
-    if _resource_policy_required(policies, request.resource) and not granted:
-        names = ", ".join(repr(n) for n in policies.resource) or "(none given)"
+    if _resource_policy_required(index, request.resource) and not granted:
+        names = ", ".join(repr(n) for n in index.resource_names) or "(none given)"
         return _implicit(f"the resource policy {names} must allow {asked} and does not")
     if caller.type in ("Service", "Anonymous"):
         if not granted:
             return _implicit(f"no resource policy allows {caller.arn} to run {asked}")
         return "Allow", tuple(granted + guardrails), f"allowed by {granted[0]}"
-    if caller.account_id is None or caller.account_id != request.owner_account:
+    if not same_account:
         if not granted:
             return _implicit(
                 f"cross-account request from account {caller.account_id}: no resource policy"
-                f" of account {request.owner_account} allows {asked}"
+                f" of account {context.owner} allows {asked}"
             )
         if not identity_ok:
             gap = _identity_gap(hits, boundary_ok, asked)
@@ -675,12 +818,12 @@ def _identity_gap(hits: _Hits, boundary_ok: bool, asked: str) -> str:
     return f"no session policy allows {asked}"
 
 
-def _resource_policy_required(policies: PolicySet, resource: str) -> bool:
-    if policies.resource_policy_required is not None:
-        return policies.resource_policy_required
+def _resource_policy_required(index: _Index, resource: str) -> bool:
+    if index.key_policy is not None:
+        return index.key_policy
     parts = split_arn(resource)
     is_key = parts is not None and parts[2] == "kms" and parts[5].startswith("key/")
-    return bool(policies.resource) and is_key
+    return bool(index.resource_names) and is_key
 
 
 __all__ = [

@@ -100,6 +100,7 @@ def split_arn(value: str) -> tuple[str, ...] | None:
     return tuple(parts)
 
 
+@lru_cache(maxsize=8192)
 def arn_account(value: str) -> str | None:
     """The account field of an ARN (``None`` when empty or not an ARN)."""
     parts = split_arn(value)
