@@ -109,6 +109,16 @@ def _show(value: Any) -> Any:
     return f"<{type(value).__name__}>"
 
 
+_PLAIN_KEY = re.compile(r"[A-Za-z0-9_:/.*?${}@+=,'-]+")
+
+
+def _join(base: str, key: str) -> str:
+    """The JSON path of ``key`` under ``base``: ``a.b``, or ``a["odd key"]``."""
+    if _PLAIN_KEY.fullmatch(key) and key != "policy":
+        return f"{base}.{key}" if base else key
+    return f"{base}[{json.dumps(key)}]" if base else f"policy[{json.dumps(key)}]"
+
+
 def _hint(got: str, choices: tuple[str, ...] | list[str]) -> str:
     by_lower = {c.lower(): c for c in choices}
     close = by_lower.get(got.lower()) or next(
@@ -176,7 +186,7 @@ def parse_policy(
         _fail(DOCUMENT_FIELD, value, "a JSON object with Version and Statement")
     for key in value:
         if key not in TOP_KEYS:
-            _fail(key, key, f"one of {', '.join(TOP_KEYS)}{_hint(key, TOP_KEYS)}")
+            _fail(_join("", key), key, f"one of {', '.join(TOP_KEYS)}{_hint(key, TOP_KEYS)}")
     version = value.get("Version")
     if version is not None and version not in VERSIONS:
         _fail("Version", version, f"'{VERSIONS[0]}' (or the older '{VERSIONS[1]}')")
@@ -217,7 +227,7 @@ def _statement(item: Any, path: str, index: int, kind: PolicyKind, variables: bo
     for key in item:
         if key not in STATEMENT_KEYS:
             _fail(
-                f"{path}.{key}",
+                _join(path, key),
                 key,
                 f"a statement element: one of {', '.join(STATEMENT_KEYS)}"
                 f"{_hint(key, STATEMENT_KEYS)}",
@@ -319,7 +329,11 @@ def _principal(
             )
         return None, False
     if len(present) == 2:
-        _fail(f"{path}.NotPrincipal", "both Principal and NotPrincipal", "one of them")
+        _fail(
+            f"{path}.NotPrincipal",
+            "both Principal and NotPrincipal",
+            "either Principal or NotPrincipal, not both",
+        )
     if not present:
         _fail(
             f"{path}.Principal",
@@ -339,7 +353,7 @@ def _principal_spec(value: Any, path: str) -> PrincipalSpec:
     for key, entry in value.items():
         if key not in PRINCIPAL_TYPES:
             _fail(
-                f"{path}.{key}",
+                _join(path, key),
                 key,
                 f"a principal type Bastion supports: one of {', '.join(PRINCIPAL_TYPES)}"
                 f"{_hint(key, PRINCIPAL_TYPES)}",
@@ -378,7 +392,7 @@ def _conditions(value: Any, path: str, variables: bool) -> tuple[Condition, ...]
         _fail(path, value, "an object of condition operators, e.g. {'StringEquals': {...}}")
     out: list[Condition] = []
     for operator, block in value.items():
-        op_path = f"{path}.{operator}"
+        op_path = _join(path, operator)
         try:
             qualifier, base, if_exists = split_operator(operator)
         except OperatorError as exc:
@@ -386,7 +400,7 @@ def _conditions(value: Any, path: str, variables: bool) -> tuple[Condition, ...]
         if not isinstance(block, dict) or not block:
             _fail(op_path, block, "an object of condition keys and values: {'aws:username': 'bob'}")
         for key, raw in block.items():
-            key_path = f"{op_path}.{key}"
+            key_path = _join(op_path, key)
             if _CONDITION_KEY.fullmatch(key) is None:
                 _fail(key_path, key, "a condition key 'prefix:name' such as 'aws:SourceIp'")
             values = _condition_values(raw, key_path)
