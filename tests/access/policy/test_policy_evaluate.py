@@ -336,7 +336,7 @@ def requests(draw: st.DrawFn) -> Request:
     )
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(policy_sets(), st.lists(requests(), min_size=1, max_size=4))
 def test_fast_path_and_simulator_agree(policies: PolicySet, asked: list[Request]) -> None:
     for request in asked * 2:  # twice: the second pass runs on warm caches

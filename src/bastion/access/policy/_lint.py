@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bastion.access.policy._document import Policy, Statement
-from bastion.access.policy._match import compile_glob, glob_covers, globs_intersect
+from bastion.access.policy._match import compile_glob, glob_covers, globs_intersect, split_arn
 
 _PLACEHOLDER = re.compile(r"\$\{[^}]*\}")
 
@@ -141,7 +141,7 @@ def _unused_resources(
         if resource == "*":
             continue
         pattern = _PLACEHOLDER.sub("*", resource)
-        if any(globs_intersect(pattern, t) for a in actions for t in types[a]):
+        if any(_arns_intersect(pattern, t) for a in actions for t in types[a]):
             continue
         yield PolicyWarning(
             code="unused-resource",
@@ -149,6 +149,15 @@ def _unused_resources(
             message=f"none of the statement's actions acts on a resource like {resource!r};"
             " check the ARN, or move it to a statement with actions that use it",
         )
+
+
+def _arns_intersect(a: str, b: str) -> bool:
+    """Whether two resource patterns can name the same resource, part by part when both are
+    six-part ARNs (so that ``*`` in one part does not reach into the next)."""
+    parts_a, parts_b = split_arn(a), split_arn(b)
+    if parts_a is None or parts_b is None:
+        return globs_intersect(a, b)
+    return all(globs_intersect(x, y) for x, y in zip(parts_a, parts_b, strict=True))
 
 
 def _broad(statement: Statement, path: str) -> Iterable[PolicyWarning]:
