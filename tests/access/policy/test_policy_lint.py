@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from bastion.access.policy import PolicyWarning, lint_policy, parse_policy
+from bastion.access.policy._lint import CODES
 
 KNOWN = [
     "kms:Decrypt",
@@ -28,7 +29,9 @@ TYPES = {
 
 def codes(document: dict[str, Any], **kwargs: Any) -> list[tuple[str, str]]:
     policy = parse_policy(document, kind=kwargs.pop("kind", "identity"))
-    return [(w.code, w.path) for w in lint_policy(policy, **kwargs)]
+    warnings = lint_policy(policy, **kwargs)
+    assert {w.code for w in warnings} <= set(CODES)
+    return [(w.code, w.path) for w in warnings]
 
 
 def test_a_clean_policy_has_no_warnings() -> None:

@@ -25,6 +25,16 @@ from bastion.access.policy._document import Policy, Statement
 from bastion.access.policy._match import compile_glob, glob_covers, globs_intersect, split_arn
 
 _PLACEHOLDER = re.compile(r"\$\{[^}]*\}")
+CODES = (
+    "missing-version",
+    "variables-as-text",
+    "unknown-action",
+    "unused-resource",
+    "redundant-statement",
+    "broad-not-action",
+    "for-all-values-allow",
+)
+"""Every warning code, in the order of the module docstring."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -223,4 +233,4 @@ def _redundant(policy: Policy, shapes: _Shapes) -> Iterable[PolicyWarning]:
             break
 
 
-__all__ = ["PolicyWarning", "lint_policy"]
+__all__ = ["CODES", "PolicyWarning", "lint_policy"]
