@@ -202,6 +202,8 @@ def test_cached_decisions_do_not_leak_between_callers() -> None:
         caller=stranger, action="s3:GetObject", resource="arn:aws:s3:::b/k", resource_account=A
     )
     assert evaluate(policies, other_account).decision == "ImplicitDeny"
+    nameless = Caller(arn="alice")  # no account at all
+    assert not evaluate(policies, ask("s3:GetObject", "arn:aws:s3:::b/k", caller=nameless)).allowed
     service = Caller(arn="sagemaker.amazonaws.com", type="Service")
     assert not evaluate(policies, ask("s3:GetObject", "arn:aws:s3:::b/k", caller=service)).allowed
     assert evaluate(policies, same).allowed
@@ -265,6 +267,9 @@ CALLERS = [
     ),
     Caller(arn=f"arn:aws:iam::{B}:user/bob", user_name="bob"),
     Caller(arn=f"arn:aws:iam::{A}:root", type="Account"),
+    Caller(arn="anonymous", type="Anonymous"),
+    Caller(arn="alice"),
+    Caller(arn="sagemaker.amazonaws.com", type="Service"),
 ]
 PRINCIPALS = ["*", A, B, ALICE.arn, f"arn:aws:iam::{A}:role/r"]
 CONDITIONS = [

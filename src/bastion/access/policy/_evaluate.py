@@ -649,7 +649,8 @@ def _identity_only(index: _Index, request: Request) -> Evaluation | None:
     caller = request.caller
     key = (request.action.lower(), request.resource)
     found = index.candidates(key)
-    plain = caller.type in _PLAIN and caller.account_id == request.owner_account
+    account = caller.account_id
+    plain = caller.type in _PLAIN and account is not None and account == request.owner_account
     if found.static:
         cached = index.static_results.get(key)
         if cached is not None:
@@ -662,7 +663,7 @@ def _identity_only(index: _Index, request: Request) -> Evaluation | None:
         result = Evaluation(
             decision="ExplicitDeny", deciding=refs, reason=f"explicit deny in {refs[0]}"
         )
-    elif not plain or caller.account_id is None:
+    elif not plain:
         return None
     else:
         allows = _keep(found.identity, context, False)
