@@ -22,17 +22,16 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import platform
 import random
+import re
+import statistics
 import sys
 import time
 from collections.abc import Callable
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from _util import machine, markdown_table, median, update_section
 
 from bastion.access.policy import (
     Caller,
@@ -217,6 +216,35 @@ def rate(run: Callable[[], int], seconds: float) -> tuple[float, float]:
             return done / elapsed, done / (time.process_time() - cpu)
 
 
+RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
+HEADING = "Policy evaluation"
+
+
+def markdown_table(headers: list[str], rows: list[list[str]]) -> str:
+    lines = ["| " + " | ".join(headers) + " |", "|" + "|".join("---" for _ in headers) + "|"]
+    return "\n".join(lines + ["| " + " | ".join(row) + " |" for row in rows])
+
+
+def machine() -> str:
+    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / (1 << 30)
+    return (
+        f"{os.cpu_count()} vCPU, {memory:.0f} GiB RAM, {platform.system()} {platform.release()},"
+        f" Python {platform.python_version()}"
+    )
+
+
+def update_section(body: str) -> None:
+    """Rewrite this benchmark's ``## Policy evaluation`` section of RESULTS.md, nothing else."""
+    text = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n"
+    section = f"## {HEADING}\n\n{body.strip()}\n"
+    pattern = re.compile(rf"^## {re.escape(HEADING)}\n.*?(?=^## |\Z)", re.DOTALL | re.MULTILINE)
+    if pattern.search(text):
+        text = pattern.sub(lambda _: section + "\n", text, count=1).rstrip() + "\n"
+    else:
+        text = text.rstrip() + "\n\n" + section
+    RESULTS.write_text(text)
+
+
 def _version(package: str) -> str:
     try:
         return version(package)
@@ -282,8 +310,8 @@ def main() -> int:
             wall_rate, cpu_rate = rate(run, args.seconds)
             walls[name].append(wall_rate)
             cpus[name].append(cpu_rate)
-    wall = {k: median(v) for k, v in walls.items()}
-    figures = {k: median(v) for k, v in cpus.items()}
+    wall = {k: statistics.median(v) for k, v in walls.items()}
+    figures = {k: statistics.median(v) for k, v in cpus.items()}
     result = {
         "statements": len(statements),
         "requests": len(requests),
@@ -334,7 +362,7 @@ Reproduce: `python benchmarks/bench_policy.py --write`.
   whose `Action` can match, so a decision runs the resource and condition tests of ~5 statements;
   Cedar evaluates all 200 policies on every call.
 """
-        update_section("Policy evaluation", body)
+        update_section(body)
     return 0 if disagreements == 0 else 1
 
 

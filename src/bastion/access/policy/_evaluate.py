@@ -267,7 +267,7 @@ class _Context:
         self.request = request
         self.caller = request.caller
         self.owner = request.owner_account
-        self._lowered: dict[str, tuple[object, ...]] | None = None
+        self._lowered: dict[str, object] | None = None
 
     def values(self, key: str) -> tuple[object, ...] | None:
         derive = _DERIVED.get(key)
@@ -279,12 +279,13 @@ class _Context:
             return None if tag is None else (tag,)
         lowered = self._lowered
         if lowered is None:
-            lowered = self._lowered = {}
-            for name, value in self.request.context.items():
-                items = tuple(value) if isinstance(value, list | tuple) else (value,)
-                if items:
-                    lowered[name.lower()] = items
-        return lowered.get(key)
+            lowered = self._lowered = {k.lower(): v for k, v in self.request.context.items()}
+        value = lowered.get(key)
+        if value is None:
+            return None
+        if isinstance(value, (list, tuple)):
+            return tuple(value) or None
+        return (value,)
 
     def resolve(self, key: str) -> str | None:
         found = self.values(key)
