@@ -229,6 +229,22 @@ def test_caches_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
     assert evaluate(policies, ask("sagemaker:InvokeEndpoint", ENDPOINT)).allowed
 
 
+def test_resource_wildcards_stay_within_their_arn_part() -> None:
+    keys = policy({"Effect": "Allow", "Action": "kms:*", "Resource": "arn:aws:kms:*:*:key/*"})
+    users = policy({"Effect": "Allow", "Action": "iam:*", "Resource": "arn:aws:iam::*:user/?o*"})
+    policies = PolicySet(identity={"keys": keys, "users": users})
+
+    def allowed(action: str, resource: str) -> bool:
+        return evaluate(policies, Request(caller=ALICE, action=action, resource=resource)).allowed
+
+    assert allowed("kms:Decrypt", f"arn:aws:kms:us-east-1:{A}:key/1")
+    assert allowed("kms:Decrypt", f"arn:aws:kms:us-east-1:{A}:key/a:b/c")
+    assert not allowed("kms:Decrypt", f"arn:aws:kms:us-east-1:{A}:alias/x:key/1")
+    assert allowed("iam:GetUser", f"arn:aws:iam::{A}:user/bob")
+    assert allowed("iam:GetUser", f"arn:aws:iam::{A}:user/joe:x")
+    assert not allowed("iam:GetUser", f"arn:aws:iam::{A}:role/x:user/bob")
+
+
 def test_root_service_and_anonymous_callers() -> None:
     root = Caller(arn=f"arn:aws:iam::{A}:root", type="Account")
     assert evaluate(PolicySet(), ask("iam:CreateUser", "*", caller=root)).allowed

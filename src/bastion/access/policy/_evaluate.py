@@ -32,12 +32,12 @@ from typing import Literal
 from bastion.access.policy._conditions import CompiledCondition, ContextScalar, as_text
 from bastion.access.policy._document import Effect, Policy, PolicyKind, PrincipalSpec, Statement
 from bastion.access.policy._match import (
+    ArnRegex,
     Matcher,
     arn_account,
     arn_partition,
     compile_globs,
     compiled_regex,
-    glob_to_regex,
     split_arn,
 )
 from bastion.access.policy._variables import Template, parse_template
@@ -369,7 +369,7 @@ class _Compiled:
             resources = tuple(t.raw for t in parsed if not t.has_variables)
         self.resource_templates = templates
         self.resource: Matcher | None = (
-            None if resources is None or not resources else compile_globs(resources)
+            None if resources is None or not resources else compile_globs(resources, arn=True)
         )
         self.principals = _Principals(statement.principal) if statement.principal else None
         self.conditions = tuple(
@@ -393,7 +393,7 @@ class _Compiled:
     def _variable_resource_miss(self, resource: str, context: _Context) -> str | None:
         expressions: list[str] = []
         for template in self.resource_templates:
-            rendered = template.render(context.resolve, text=glob_to_regex, literal=re.escape)
+            rendered = template.render(context.resolve, text=ArnRegex().text, literal=re.escape)
             if rendered is None:
                 return "a policy variable in Resource has no value in the request"
             expressions.append(rendered)

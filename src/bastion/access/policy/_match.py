@@ -51,15 +51,49 @@ def compiled_regex(expression: str, ignore_case: bool = False) -> re.Pattern[str
     return re.compile(expression, flags)
 
 
-def compile_glob(pattern: str) -> Matcher:
-    """The cheapest exact matcher for one pattern (case-sensitive)."""
+class ArnRegex:
+    """Writes the regular expression of a ``Resource`` ARN pattern, chunk by chunk.
+
+    AWS matches wildcards within each ARN part: in the first five parts (partition, service,
+    region, account) ``*`` and ``?`` do not reach across ``:``; in the sixth, the resource, they
+    match anything (resource names may hold ``:`` and ``/``).
+    """
+
+    def __init__(self) -> None:
+        self.colons = 0
+
+    def text(self, chunk: str) -> str:
+        out: list[str] = []
+        for char in chunk:
+            last_part = self.colons >= ARN_PARTS - 1
+            if char == ":":
+                self.colons += 1
+                out.append(":")
+            elif char == "*":
+                out.append(".*" if last_part else "[^:]*")
+            elif char == "?":
+                out.append("." if last_part else "[^:]")
+            else:
+                out.append(re.escape(char))
+        return "".join(out)
+
+
+def arn_glob_to_regex(pattern: str) -> str:
+    return ArnRegex().text(pattern)
+
+
+def compile_glob(pattern: str, *, arn: bool = False) -> Matcher:
+    """The cheapest exact matcher for one pattern (case-sensitive); ``arn=True`` for ARN
+    patterns, whose wildcards stay within their part (see :class:`ArnRegex`)."""
     if pattern == "*":
         return _always
     if not has_wildcards(pattern):
         return pattern.__eq__
-    if pattern.endswith("*") and not has_wildcards(pattern[:-1]):
-        return _prefix_matcher(pattern[:-1])
-    return compiled_regex(glob_to_regex(pattern)).fullmatch
+    head = pattern[:-1]
+    in_last_part = not arn or head.count(":") >= ARN_PARTS - 1
+    if pattern.endswith("*") and not has_wildcards(head) and in_last_part:
+        return _prefix_matcher(head)
+    return compiled_regex((arn_glob_to_regex if arn else glob_to_regex)(pattern)).fullmatch
 
 
 def _prefix_matcher(prefix: str) -> Matcher:
@@ -69,8 +103,9 @@ def _prefix_matcher(prefix: str) -> Matcher:
     return match
 
 
-def compile_globs(patterns: Iterable[str]) -> Matcher:
-    """One matcher that is truthy when any of ``patterns`` matches."""
+def compile_globs(patterns: Iterable[str], *, arn: bool = False) -> Matcher:
+    """One matcher that is truthy when any of ``patterns`` matches (``arn`` as in
+    :func:`compile_glob`)."""
     patterns = tuple(dict.fromkeys(patterns))
     if "*" in patterns:
         return _always
@@ -81,8 +116,9 @@ def compile_globs(patterns: Iterable[str]) -> Matcher:
             return next(iter(exact)).__eq__
         return exact.__contains__
     if len(wild) == 1 and not exact:
-        return compile_glob(wild[0])
-    regex = compiled_regex("|".join(f"(?:{glob_to_regex(p)})" for p in wild)).fullmatch
+        return compile_glob(wild[0], arn=arn)
+    translate = arn_glob_to_regex if arn else glob_to_regex
+    regex = compiled_regex("|".join(f"(?:{translate(p)})" for p in wild)).fullmatch
     if not exact:
         return regex
 
@@ -176,8 +212,10 @@ def globs_intersect(a: str, b: str, *, ignore_case: bool = False) -> bool:
 
 
 __all__ = [
+    "ArnRegex",
     "Matcher",
     "arn_account",
+    "arn_glob_to_regex",
     "arn_partition",
     "compile_arn_pattern",
     "compile_glob",
