@@ -157,6 +157,23 @@ def test_list_max_keys_is_validated(
         bastion.store.list_objects(bucket, max_keys=max_keys)  # type: ignore[arg-type]
 
 
+@pytest.mark.parametrize(
+    ("kwargs", "field"),
+    [
+        ({"prefix": "a\x00"}, "prefix"),
+        ({"prefix": 5}, "prefix"),
+        ({"start_after": "\ud800"}, "start_after"),
+        ({"continuation_token": "x" * 2000}, "continuation_token"),
+    ],
+)
+def test_list_cursor_and_prefix_are_validated(
+    bastion: bastion_pkg.Bastion, bucket: str, kwargs: dict[str, object], field: str
+) -> None:
+    with pytest.raises(Invalid) as info:
+        bastion.store.list_objects(bucket, **kwargs)  # type: ignore[arg-type]
+    assert info.value.field == field
+
+
 def test_copy_reencrypts_under_the_destination_key(
     bastion: bastion_pkg.Bastion, bucket: str, fraud_key: str
 ) -> None:

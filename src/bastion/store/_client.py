@@ -34,6 +34,7 @@ from bastion.store._names import (
     bucket_arn,
     object_arn,
     validate_bucket_name,
+    validate_key_fragment,
     validate_metadata,
     validate_object_key,
     validate_tags,
@@ -327,8 +328,8 @@ class StoreClient:
         """
         op = "ListObjectsV2"
         b = validate_bucket_name(bucket, operation=op)
-        if not isinstance(prefix, str):
-            raise Invalid("prefix", got=prefix, expected="a string", operation=op)
+        limit = self.runtime.settings.store.max_key_length
+        prefix = validate_key_fragment(prefix, field="prefix", max_length=limit, operation=op)
         if (
             isinstance(max_keys, bool)
             or not isinstance(max_keys, int)
@@ -340,9 +341,15 @@ class StoreClient:
                 expected=f"an integer in [1, {MAX_KEYS_LIMIT}]",
                 operation=op,
             )
-        after = continuation_token if continuation_token is not None else start_after
-        if after is not None and not isinstance(after, str):
-            raise Invalid("continuation_token", got=after, expected="a string", operation=op)
+        after: str | None = None
+        if continuation_token is not None:
+            after = validate_key_fragment(
+                continuation_token, field="continuation_token", max_length=limit, operation=op
+            )
+        elif start_after is not None:
+            after = validate_key_fragment(
+                start_after, field="start_after", max_length=limit, operation=op
+            )
         params: dict[str, Any] = {"bucketName": b, "prefix": prefix, "max-keys": max_keys}
         if start_after is not None:
             params["start-after"] = start_after

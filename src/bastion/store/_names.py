@@ -119,6 +119,22 @@ def validate_object_key(key: object, *, max_length: int, operation: str) -> Obje
     return ObjectKey(key)
 
 
+def validate_key_fragment(value: object, *, field: str, max_length: int, operation: str) -> str:
+    """A listing prefix or start key: text that could begin a valid key (may be empty)."""
+    if not isinstance(value, str):
+        raise Invalid(field, got=value, expected="a string", operation=operation)
+    if _has_control(value):
+        raise Invalid(field, got=value, expected=KEY_CONTROL, operation=operation)
+    if len(value.encode()) > max_length:
+        raise Invalid(
+            field,
+            got=f"{len(value.encode())} bytes",
+            expected=key_too_long(max_length),
+            operation=operation,
+        )
+    return value
+
+
 def validate_tags(tags: Mapping[str, str] | None, *, limit: int, operation: str) -> dict[str, str]:
     """Return a plain copy of ``tags`` if they follow S3's tag rules."""
     if tags is None:
