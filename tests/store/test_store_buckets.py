@@ -87,3 +87,27 @@ def test_bucket_calls_are_audited(bastion: bastion_pkg.Bastion, bucket: str) -> 
     names = [(e["eventSource"], e["eventName"]) for e in bastion.runtime.trail.events]
     assert ("s3.amazonaws.com", "CreateBucket") in names
     assert names[-1] == ("s3.amazonaws.com", "ListBucket")
+
+
+def test_racing_first_buckets_share_one_managed_key(bastion: bastion_pkg.Bastion) -> None:
+    import threading
+
+    made: list[Bucket] = []
+    errors: list[BaseException] = []
+
+    def create(name: str) -> None:
+        try:
+            made.append(bastion.store.create_bucket(name))
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=create, args=(f"bucket-{i}",)) for i in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    managed = bastion.keys.describe_key(MANAGED_KEY_ALIAS).arn
+    assert {b.default_kms_key_arn for b in made} == {managed}
+    usable = [k for k in bastion.keys.list_keys() if k.enabled]
+    assert [k.arn for k in usable] == [managed]

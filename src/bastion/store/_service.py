@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any, BinaryIO, cast
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Row
+from sqlalchemy.engine import Connection, Row
 
 from bastion.clock import Clock
 from bastion.db import Database
@@ -122,7 +122,7 @@ class StoreService:
         if self._bucket_row(name) is not None:
             raise Conflict(f"Bucket '{name}' already exists; choose another name")
         key_arn = (
-            self._enabled_key_arn(default_key_id)
+            self._enabled_key_arn(default_key_id, context)
             if default_key_id is not None
             else self._managed_key_arn(context)
         )
@@ -161,14 +161,7 @@ class StoreService:
 
     def delete_bucket(self, name: BucketName) -> None:
         with self.db.write() as conn:
-            self.db.lock(conn, _bucket_lock(name))
-            if (
-                conn.execute(
-                    sa.select(store_buckets.c.name).where(store_buckets.c.name == name)
-                ).first()
-                is None
-            ):
-                raise _no_bucket(name)
+            self._lock_bucket(conn, name)
             count = conn.execute(
                 sa.select(sa.func.count()).where(store_objects.c.bucket == name)
             ).scalar_one()
@@ -179,8 +172,8 @@ class StoreService:
             conn.execute(store_buckets.delete().where(store_buckets.c.name == name))
         log.info("store.delete_bucket bucket=%s", name)
 
-    def _enabled_key_arn(self, key_id: str) -> Arn:
-        meta = self.keys.describe_key(key_id)
+    def _enabled_key_arn(self, key_id: str, context: RequestContext) -> Arn:
+        meta = self.keys.describe_key(key_id, context=_via_s3(context))
         if not meta.enabled:
             raise Invalid(
                 "default_key_id",
@@ -192,9 +185,9 @@ class StoreService:
 
     def _managed_key_arn(self, context: RequestContext) -> Arn:
         """The store-managed key (``alias/bastion/s3``), created on first use."""
-        with contextlib.suppress(NotFound):
-            return Arn(self.keys.describe_key(MANAGED_KEY_ALIAS).arn)
         via = _via_s3(context)
+        with contextlib.suppress(NotFound):
+            return Arn(self.keys.describe_key(MANAGED_KEY_ALIAS, context=via).arn)
         meta = self.keys.create_key(
             description="Default key that protects objects in the Bastion store when no other "
             "key is configured",
@@ -205,9 +198,18 @@ class StoreService:
         except Conflict:
             # Another process created the alias first: use its key, retire ours.
             self.keys.schedule_key_deletion(meta.key_id, pending_window_in_days=7, context=via)
-            return Arn(self.keys.describe_key(MANAGED_KEY_ALIAS).arn)
+            return Arn(self.keys.describe_key(MANAGED_KEY_ALIAS, context=via).arn)
         log.info("store.managed_key_created key=%s", meta.arn)
         return Arn(meta.arn)
+
+    def _lock_bucket(self, conn: Connection, name: str) -> None:
+        """Serialise this transaction with other writes to ``name``; NotFound if it is gone."""
+        self.db.lock(conn, _bucket_lock(name))
+        found = conn.execute(
+            sa.select(store_buckets.c.name).where(store_buckets.c.name == name)
+        ).first()
+        if found is None:
+            raise _no_bucket(name)
 
     def _bucket_row(self, name: str) -> Row[Any] | None:
         with self.db.read() as conn:
@@ -387,14 +389,7 @@ class StoreService:
             "last_modified": info.last_modified,
         }
         with self.db.write() as conn:
-            self.db.lock(conn, _bucket_lock(info.bucket))
-            if (
-                conn.execute(
-                    sa.select(store_buckets.c.name).where(store_buckets.c.name == info.bucket)
-                ).first()
-                is None
-            ):
-                raise _no_bucket(info.bucket)
+            self._lock_bucket(conn, info.bucket)
             old = conn.execute(
                 sa.select(store_objects.c.blob).where(_object_is(info.bucket, info.key))
             ).scalar_one_or_none()
@@ -410,14 +405,7 @@ class StoreService:
 
     def delete_object(self, bucket: BucketName, key: ObjectKey) -> bool:
         with self.db.write() as conn:
-            self.db.lock(conn, _bucket_lock(bucket))
-            if (
-                conn.execute(
-                    sa.select(store_buckets.c.name).where(store_buckets.c.name == bucket)
-                ).first()
-                is None
-            ):
-                raise _no_bucket(bucket)
+            self._lock_bucket(conn, bucket)
             blob = conn.execute(
                 sa.select(store_objects.c.blob).where(_object_is(bucket, key))
             ).scalar_one_or_none()
