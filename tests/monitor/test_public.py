@@ -1,0 +1,59 @@
+"""The monitor room's public surface is pinned."""
+
+from __future__ import annotations
+
+import importlib
+
+import pytest
+
+PUBLIC = {
+    "bastion.monitor": [
+        "BATCH_NAMESPACE",
+        "ENDPOINT_NAMESPACE",
+        "Baseline",
+        "CheckResult",
+        "CheckType",
+        "ConstraintViolations",
+        "Constraints",
+        "Datapoint",
+        "DriftOptions",
+        "DriftReport",
+        "FeatureDrift",
+        "InferredType",
+        "Profile",
+        "ProfileOptions",
+        "StatisticSet",
+        "Statistics",
+        "Violation",
+        "baseline",
+        "check",
+        "merge_profiles",
+        "profile",
+        "read_baseline",
+        "read_constraints",
+        "read_statistics",
+        "read_violations",
+        "suggest_constraints",
+        "to_json",
+        "write_constraints",
+        "write_statistics",
+        "write_violations",
+    ],
+    "bastion.monitor.engine": ["ColumnKind", "Dataset", "DuckDBEngine", "Engine", "profile_batch"],
+}
+
+
+@pytest.mark.parametrize("module", sorted(PUBLIC))
+def test_public_surface_is_pinned(module: str) -> None:
+    mod = importlib.import_module(module)
+    assert sorted(mod.__all__) == sorted(PUBLIC[module])
+    for name in mod.__all__:
+        assert hasattr(mod, name), f"{module}.__all__ names missing {name}"
+
+
+def test_stored_specs_carry_a_stable_kind() -> None:
+    from bastion.monitor import DriftOptions, ProfileOptions
+
+    assert ProfileOptions().kind == "bastion.monitor/profile-options@1"
+    assert DriftOptions().kind == "bastion.monitor/drift-options@1"
+    assert ProfileOptions.model_validate(ProfileOptions().model_dump()) == ProfileOptions()
