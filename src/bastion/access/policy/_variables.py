@@ -34,7 +34,7 @@ class Text:
 
 
 @dataclass(frozen=True, slots=True)
-class Literal:
+class Escaped:
     """A character written as ``${*}``, ``${?}`` or ``${$}``: never a wildcard."""
 
     value: str
@@ -48,7 +48,7 @@ class Variable:
     default: str | None
 
 
-Part = Text | Literal | Variable
+Part = Text | Escaped | Variable
 Resolver = Callable[[str], str | None]
 """Looks up a lower-cased context key; ``None`` when the request does not have it."""
 
@@ -73,7 +73,7 @@ class Template:
         for part in self.parts:
             if isinstance(part, Text):
                 out.append(text(part.value))
-            elif isinstance(part, Literal):
+            elif isinstance(part, Escaped):
                 out.append(literal(part.value))
             else:
                 value = resolve(part.key)
@@ -103,7 +103,7 @@ def parse_template(raw: str, *, variables: bool) -> Template:
 
 def _parse_variable(inner: str) -> Part:
     if inner in _SPECIAL:
-        return Literal(_SPECIAL[inner])
+        return Escaped(_SPECIAL[inner])
     default_match = _DEFAULT.fullmatch(inner)
     if default_match is not None:
         key, default = default_match.group("key"), default_match.group("default")
@@ -118,7 +118,7 @@ def _parse_variable(inner: str) -> Part:
 
 __all__ = [
     "VARIABLE_FIX",
-    "Literal",
+    "Escaped",
     "Resolver",
     "Template",
     "Text",
