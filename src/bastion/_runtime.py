@@ -7,9 +7,18 @@ the rooms' clients.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from bastion.access import AccessService, Principal, RootOnlyAuthorizer
+from bastion.access import (
+    AccessService,
+    Authenticator,
+    CredentialService,
+    IamResources,
+    PolicyAuthorizer,
+    Principal,
+    ResourceProviders,
+    change_log,
+)
 from bastion.audit import AuditTrail
 from bastion.clock import Clock, SystemClock
 from bastion.db import Database
@@ -31,6 +40,15 @@ class Runtime:
     gate: Gate
     trail: AuditTrail
     principal: Principal
+    authenticator: Authenticator
+
+    @property
+    def region(self) -> str:
+        return self.settings.region
+
+    def acting_as(self, principal: Principal) -> Runtime:
+        """This runtime, with calls made as ``principal`` (shares the database, gate, trail)."""
+        return replace(self, principal=principal)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -70,7 +88,12 @@ def initialise(settings: Settings, *, clock: Clock | None = None) -> InitResult:
 def open_runtime(
     settings: Settings, *, clock: Clock | None = None, principal: Principal | None = None
 ) -> Runtime:
-    """Load an initialised home; the caller is the owner unless ``principal`` is given."""
+    """Load an initialised home; the caller is the owner unless ``principal`` is given.
+
+    The gate's authorizer is the :class:`~bastion.access.PolicyAuthorizer`: the owner (the
+    management account's root) may do everything in its account that no guardrail denies;
+    everyone else what their policies allow.
+    """
     clock = clock or SystemClock()
     sealer, _ = load_root_sealer(settings, create=False)
     db = Database(settings.resolved_database_url)
@@ -78,7 +101,25 @@ def open_runtime(
     account_id = access.account_id()
     caller = principal or access.root()
     trail = AuditTrail(db=db, sealer=sealer, clock=clock, settings=settings)
-    gate = Gate(authorizer=RootOnlyAuthorizer(), trail=trail, clock=clock, region=settings.region)
+    changes = change_log(db.url.render_as_string(hide_password=False))
+    resources = ResourceProviders(changes=changes)
+    resources.register("iam", IamResources(db))
+    authorizer = PolicyAuthorizer(db=db, clock=clock, resources=resources, changes=changes)
+    gate = Gate(
+        authorizer=authorizer,
+        trail=trail,
+        clock=clock,
+        region=settings.region,
+        resources=resources,
+    )
+    authenticator = Authenticator(
+        db=db,
+        clock=clock,
+        credentials=CredentialService(db=db, clock=clock, sealer=sealer, changes=changes),
+        refuse=gate.refuse,
+        account_id=account_id,
+        region=settings.region,
+    )
     return Runtime(
         settings=settings,
         db=db,
@@ -88,4 +129,5 @@ def open_runtime(
         gate=gate,
         trail=trail,
         principal=caller,
+        authenticator=authenticator,
     )

@@ -17,11 +17,20 @@ from __future__ import annotations
 import logging
 import re
 import uuid
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
 from typing import Any, Protocol, TypeVar
 
-from bastion.access import Authorizer, Principal
+from bastion.access import (
+    Action,
+    Authorizer,
+    Principal,
+    RequestContext,
+    ResourceProvider,
+    ResourceProviders,
+    declared_actions,
+    lookup_action,
+    register_actions,
+)
 from bastion.clock import Clock, iso_z
 from bastion.errors import AccessDenied, BastionError
 from bastion.types import EventCategory
@@ -33,56 +42,10 @@ T = TypeVar("T")
 EVENT_VERSION = "1.09"
 REDACTED = "HIDDEN_DUE_TO_SECURITY_REASONS"
 _SECRET_NAME = re.compile(
-    r"plaintext|secret|password|passphrase|token|private|material|root_?key", re.IGNORECASE
+    r"plaintext|secret|password|passphrase|token(?!_?ids?$)|private|material|root_?key",
+    re.IGNORECASE,
 )
-
-
-@dataclass(frozen=True, kw_only=True)
-class Action:
-    """A declared action: its name, the resource type it acts on, and how it is audited."""
-
-    name: str
-    resource: str
-    doc: str
-    read_only: bool = False
-    category: EventCategory = EventCategory.MANAGEMENT
-
-    @property
-    def service(self) -> str:
-        return self.name.split(":", 1)[0]
-
-    @property
-    def operation(self) -> str:
-        return self.name.split(":", 1)[1]
-
-
-_ACTIONS: dict[str, Action] = {}
-
-
-def register_actions(actions: Iterable[Action]) -> None:
-    """Declare actions (each room does this in its ``_actions.py``)."""
-    for action in actions:
-        existing = _ACTIONS.get(action.name)
-        if existing is not None and existing != action:
-            raise ValueError(f"action {action.name} declared twice with different specs")
-        _ACTIONS[action.name] = action
-
-
-def declared_actions() -> dict[str, Action]:
-    """Every declared action by name."""
-    return dict(_ACTIONS)
-
-
-@dataclass(frozen=True, kw_only=True)
-class RequestContext:
-    """Where a call comes from (recorded in the audit trail, usable in conditions)."""
-
-    source_ip: str = "127.0.0.1"
-    user_agent: str = "bastion-sdk/0.1"
-    secure_transport: bool = True
-    invoked_by: str | None = None
-    event_type: str = "AwsApiCall"
-    extra: Mapping[str, Any] = field(default_factory=dict)
+"""Parameter names whose values are secrets (a token's *id* is not: ``tokenId`` is kept)."""
 
 
 class Trail(Protocol):
@@ -110,12 +73,24 @@ class Gate:
     """The one way into a service."""
 
     def __init__(
-        self, *, authorizer: Authorizer, trail: Trail, clock: Clock, region: str = "local"
+        self,
+        *,
+        authorizer: Authorizer,
+        trail: Trail,
+        clock: Clock,
+        region: str = "local",
+        resources: ResourceProviders | None = None,
     ) -> None:
         self.authorizer = authorizer
         self.trail = trail
         self.clock = clock
         self.region = region
+        self.resources = resources if resources is not None else ResourceProviders()
+
+    def register_resource_provider(self, service: str, provider: ResourceProvider) -> None:
+        """Let the authorizer ask ``provider`` for the policy and tags of ``service``'s resources
+        (rooms call this when their client is built: keys registers ``kms``)."""
+        self.resources.register(service, provider)
 
     def call(
         self,
@@ -129,17 +104,19 @@ class Gate:
         respond: Callable[[T], Mapping[str, Any] | None] | None = None,
     ) -> T:
         """Authorize, run and audit one operation; returns the handler's result."""
-        spec = _ACTIONS.get(action)
+        spec = lookup_action(action)
         if spec is None:
             raise AccessDenied(
                 f"Action '{action}' is not declared; declare it in the room's _actions.py",
                 reason="undeclared action",
             )
         ctx = context or RequestContext()
-        decision = self.authorizer.decide(caller, action, resource, dict(ctx.extra))
+        decision = self.authorizer.decide(caller, action, resource, ctx.condition_keys(self.region))
         if not decision.allowed:
+            summary = f" {decision.summary}" if decision.summary else ""
             error = AccessDenied(
-                f"{caller.arn} is not authorized to perform {action} on resource {resource}",
+                f"{caller.arn} is not authorized to perform {action} on resource {resource}"
+                f"{summary}",
                 reason=decision.reason,
             )
             self._record(caller, spec, resource, params, ctx, error=error)
@@ -147,15 +124,35 @@ class Gate:
             raise error
         try:
             result = handler()
-        except BastionError as exc:
-            self._record(caller, spec, resource, params, ctx, error=exc)
-            raise
         except Exception as exc:
             self._record(caller, spec, resource, params, ctx, error=exc)
             raise
+        if not spec.read_only:
+            self.resources.written(resource)
         response = respond(result) if respond is not None else None
         self._record(caller, spec, resource, params, ctx, response=response)
         return result
+
+    def refuse(
+        self,
+        caller: Principal,
+        action: str,
+        resource: str,
+        params: Mapping[str, Any],
+        *,
+        message: str,
+        reason: str,
+        context: RequestContext | None = None,
+    ) -> AccessDenied:
+        """Record a call refused before authorization (failed authentication) and return the
+        error to raise; ``message`` is for the caller, ``reason`` for the trail."""
+        spec = lookup_action(action)
+        if spec is None:
+            raise ValueError(f"action {action} is not declared")
+        error = AccessDenied(message, reason=reason)
+        self._record(caller, spec, resource, params, context or RequestContext(), error=error)
+        log.info("gate.refuse action=%s reason=%s", action, reason)
+        return error
 
     def _record(
         self,
@@ -191,7 +188,10 @@ class Gate:
         if ctx.invoked_by:
             event["userIdentity"] = {**event["userIdentity"], "invokedBy": ctx.invoked_by}
         if error is not None:
-            if isinstance(error, BastionError):
+            if isinstance(error, AccessDenied):
+                event["errorCode"] = error.aws_code
+                event["errorMessage"] = f"{error.message} ({error.reason})"
+            elif isinstance(error, BastionError):
                 event["errorCode"] = error.aws_code
                 event["errorMessage"] = error.message
             else:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from bastion._runtime import InitResult, Runtime, initialise, open_runtime
-from bastion.access import Principal
+from bastion.access import AccessClient, Principal
 from bastion.audit import AuditClient
 from bastion.clock import Clock
 from bastion.keys import KeysClient
@@ -25,6 +25,7 @@ class Bastion:
         self.keys = KeysClient(runtime)
         self.store = StoreClient(runtime, keys=self.keys)
         self.audit = AuditClient(runtime)
+        self.access = AccessClient(runtime)
 
     @property
     def account_id(self) -> str:
@@ -61,6 +62,18 @@ def connect(
     settings: Settings | None = None,
     clock: Clock | None = None,
     principal: Principal | None = None,
+    token: str | None = None,
 ) -> Bastion:
-    """Open an initialised home as its owner (or as ``principal``)."""
-    return Bastion(open_runtime(_settings(home, settings), clock=clock, principal=principal))
+    """Open an initialised home as its owner, as ``principal``, or as the user or role session
+    whose bearer ``token`` is given (an API token or a session token from ``assume_role``).
+
+    >>> alice = connect(home=".bastion", token=api_token)      # doctest: +SKIP
+    """
+    runtime = open_runtime(_settings(home, settings), clock=clock, principal=principal)
+    if token is not None:
+        try:
+            runtime = runtime.acting_as(runtime.authenticator.authenticate_bearer(token))
+        except BaseException:
+            runtime.db.dispose()
+            raise
+    return Bastion(runtime)

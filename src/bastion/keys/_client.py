@@ -14,10 +14,10 @@ from dataclasses import replace
 from functools import partial
 from typing import Any, Protocol, TypeVar
 
-from bastion.access import Principal
+from bastion.access import Principal, ResourceInfo
 from bastion.clock import Clock, iso_z
 from bastion.db import Database
-from bastion.errors import Invalid
+from bastion.errors import BastionError, Invalid
 from bastion.gate import Gate, RequestContext
 from bastion.keys import _actions  # noqa: F401  (declares the kms:* actions)
 from bastion.keys._ciphertext import peek_key_id
@@ -150,6 +150,18 @@ class KeysClient:
             account_id=runtime.account_id,
             region=runtime.settings.region,
         )
+        runtime.gate.register_resource_provider("kms", self._key_resource)
+
+    def _key_resource(self, arn: str) -> ResourceInfo | None:
+        """The key policy and tags of a key ARN, for the authorizer (``None``: no such key)."""
+        if ":key/" not in arn:
+            return None
+        try:
+            policy = self._service.get_key_policy(arn)
+            tags = self._service.list_resource_tags(arn)
+        except BastionError:
+            return None
+        return ResourceInfo(policy=policy, policy_name="key policy", policy_required=True, tags=tags)
 
     def _call(
         self,
