@@ -7,6 +7,7 @@ Environment names follow the path: ``BASTION_HOME``, ``BASTION_DATABASE_URL``,
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from pydantic import BaseModel, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -23,8 +24,12 @@ class StoreSettings(BaseModel):
     """The encrypted object store."""
 
     max_key_length: int = Field(1024, ge=1, le=4096)
-    segment_size: int = Field(1 << 20, ge=4096, description="plaintext bytes per encrypted segment")
-    storage_options: dict[str, str] = Field(default_factory=dict, description="fsspec options")
+    segment_size: int = Field(
+        1 << 20, ge=4096, le=8 << 20, description="ciphertext bytes per encrypted segment"
+    )
+    storage_options: dict[str, Any] = Field(
+        default_factory=dict, description="fsspec options (JSON), e.g. endpoint_url, client_kwargs"
+    )
 
 
 class AuditSettings(BaseModel):
