@@ -506,10 +506,22 @@ def read_violations(source: str | Path | bytes) -> ConstraintViolations:
     return _load(ConstraintViolations, source, "read_violations")
 
 
+def _pretty(value: Any, depth: int = 0) -> str:
+    """Indented JSON with lists of plain values on one line (as SageMaker's Jackson writes)."""
+    pad, inner = "  " * depth, "  " * (depth + 1)
+    if isinstance(value, dict) and value:
+        items = [f"{inner}{json.dumps(k)}: {_pretty(v, depth + 1)}" for k, v in value.items()]
+        return "{\n" + ",\n".join(items) + f"\n{pad}}}"
+    if isinstance(value, list) and any(isinstance(v, dict | list) for v in value):
+        items = [f"{inner}{_pretty(v, depth + 1)}" for v in value]
+        return "[\n" + ",\n".join(items) + f"\n{pad}]"
+    return json.dumps(value, ensure_ascii=False, allow_nan=False)
+
+
 def to_json(document: Statistics | Constraints | ConstraintViolations) -> bytes:
     """The file's bytes: pretty-printed JSON with exactly the keys that were set."""
     body = document.model_dump(mode="json", by_alias=True, exclude_unset=True)
-    return (json.dumps(body, indent=2, ensure_ascii=False, allow_nan=False) + "\n").encode()
+    return (_pretty(body) + "\n").encode()
 
 
 def _write(document: Statistics | Constraints | ConstraintViolations, path: str | Path) -> None:

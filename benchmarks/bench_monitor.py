@@ -1,0 +1,449 @@
+"""Data-quality monitoring: Bastion's baseline and drift check beside the plain-NumPy floor.
+
+A synthetic table (20 numeric and 5 categorical columns) is written twice as Parquet with
+~122 880-row groups: ``baseline.parquet`` and ``current.parquet``, where four columns drifted on
+purpose (a mean shift, a scale change, a Poisson rate change, tilted category shares). Each
+measured step runs in its own process, once per repeat, and reports its wall time (reading the
+file included) and peak RSS; the best repeat is shown. Then the verdict table: which columns
+SageMaker's rule (L-infinity distance >= 0.1) flags, which the calibrated verdict flags, and what
+SciPy's exact tests say on the raw data.
+
+    .venv/bin/python benchmarks/bench_monitor.py                 # 1 M rows, 2 repeats
+    .venv/bin/python benchmarks/bench_monitor.py --rows 10000000 --repeats 1
+    .venv/bin/python benchmarks/bench_monitor.py --peers    # + whylogs, Evidently, alibi-detect
+
+``--peers`` builds one virtualenv per peer under /tmp (pins from the peer reference: whylogs
+1.6.4 with numpy<2, pandas<2.3, pyarrow<19; evidently 0.7.23 with pandas<3; alibi-detect 0.13
+with numpy<2, pyarrow<19) and runs each on the same files.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from _util import MIB, machine, markdown_table, python, report, run_child, update_section
+
+HERE = Path(__file__).resolve()
+ROOT = HERE.parents[1]
+DRIFTED = ("n3", "n8", "n15", "s2")
+ROW_GROUP = 122_880
+
+PEERS: dict[str, list[str]] = {
+    "whylogs": ["whylogs==1.6.4", "numpy<2", "pandas<2.3", "pyarrow<19"],
+    "evidently": ["evidently==0.7.23", "pandas<3", "pyarrow"],
+    "alibi": ["alibi-detect==0.13.0", "numpy<2", "pyarrow<19", "pandas<2.3"],
+}
+
+
+# -- data ------------------------------------------------------------------------------------
+
+
+def make_table(rows: int, *, drifted: bool, seed: int) -> Any:
+    import numpy as np
+    import pyarrow as pa
+
+    rng = np.random.default_rng(seed)
+    columns: dict[str, Any] = {}
+    for i in range(20):
+        kind = i % 4
+        if kind == 0:
+            values = rng.normal(10.0 * i, 1.0 + i / 10, rows)
+        elif kind == 1:
+            values = rng.lognormal(1.0, 0.5, rows)
+        elif kind == 2:
+            values = rng.uniform(-5.0, 5.0, rows)
+        else:
+            values = rng.poisson(3.0, rows).astype(np.int64)
+        columns[f"n{i}"] = values
+    for j in range(5):
+        k = 5 + 10 * j
+        p = np.linspace(2.0, 1.0, k)
+        columns[f"s{j}"] = rng.choice(
+            np.array([f"cat{j}_{v}" for v in range(k)]), rows, p=p / p.sum()
+        )
+    if drifted:
+        columns["n3"] = rng.poisson(3.3, rows).astype(np.int64)  # rate 3 -> 3.3
+        columns["n8"] = rng.normal(80.0 + 0.1 * 1.8, 1.8, rows)  # mean +0.1 sd
+        columns["n15"] = rng.poisson(3.0, rows) + (rng.random(rows) < 0.08)  # 8 % moved up one
+        k = 25
+        p = np.linspace(2.0, 1.0, k)
+        p[:5] *= 1.12  # the first five categories gain share
+        columns["s2"] = rng.choice(np.array([f"cat2_{v}" for v in range(k)]), rows, p=p / p.sum())
+    # a few missing values everywhere, as real data has
+    for name in ("n1", "n6", "s0"):
+        mask = rng.random(rows) < 0.01
+        columns[name] = pa.array(columns[name], mask=mask)
+    return pa.table(columns)
+
+
+def ensure_data(directory: Path, rows: int) -> tuple[Path, Path]:
+    import pyarrow.parquet as pq
+
+    directory.mkdir(parents=True, exist_ok=True)
+    base, current = directory / f"baseline-{rows}.parquet", directory / f"current-{rows}.parquet"
+    for path, drifted, seed in ((base, False, 1), (current, True, 2)):
+        if not path.exists():
+            chunk = 1_000_000
+            writer = None
+            for start in range(0, rows, chunk):
+                table = make_table(
+                    min(chunk, rows - start), drifted=drifted, seed=seed * 1000 + start
+                )
+                if writer is None:
+                    writer = pq.ParquetWriter(path.with_suffix(".tmp"), table.schema)
+                writer.write_table(table, row_group_size=ROW_GROUP)
+            assert writer is not None
+            writer.close()
+            path.with_suffix(".tmp").rename(path)
+    return base, current
+
+
+# -- measured steps (each in its own process) ------------------------------------------------
+
+
+def step_bastion_baseline(base: Path, out: Path) -> dict[str, Any]:
+    from bastion import monitor
+
+    started = time.perf_counter()
+    result = monitor.baseline(base)
+    elapsed = time.perf_counter() - started
+    monitor.write_statistics(result.statistics, out / "statistics.json")
+    monitor.write_constraints(result.constraints, out / "constraints.json")
+    return {"seconds": elapsed}
+
+
+def step_bastion_check(current: Path, out: Path) -> dict[str, Any]:
+    from bastion import monitor
+
+    loaded = monitor.read_baseline(out / "statistics.json", out / "constraints.json")
+    started = time.perf_counter()
+    result = monitor.check(current, baseline=loaded)
+    elapsed = time.perf_counter() - started
+    verdicts = {
+        f.feature: {
+            "distance": f.distance,
+            "exceeds": f.exceeds,
+            "drifted": f.drifted,
+            "p_adjusted": f.p_adjusted,
+            "effect": f.effect_size,
+        }
+        for f in result.drift.features
+    }
+    return {
+        "seconds": elapsed,
+        "verdicts": verdicts,
+        "violations": len(result.violations),
+    }
+
+
+def step_numpy_floor(base: Path, out: Path) -> dict[str, Any]:
+    """Exact statistics in plain NumPy: what any profile must at least compute."""
+    import numpy as np
+    import pyarrow.parquet as pq
+
+    started = time.perf_counter()
+    table = pq.read_table(base)
+    stats: dict[str, Any] = {}
+    for name in table.column_names:
+        column = table.column(name)
+        if name.startswith("n"):
+            values = column.drop_null().to_numpy().astype(np.float64)
+            stats[name] = (
+                len(values),
+                values.sum(),
+                values.mean(),
+                values.std(),
+                values.min(),
+                values.max(),
+                np.histogram(values, 10)[0],
+                np.quantile(values, np.linspace(0, 1, 11)),
+            )
+        else:
+            encoded = column.drop_null().combine_chunks().dictionary_encode()
+            stats[name] = np.bincount(encoded.indices.to_numpy())
+    return {"seconds": time.perf_counter() - started}
+
+
+def step_scipy_drift(base: Path, current: Path) -> dict[str, Any]:
+    """SciPy's exact two-sample tests on the raw columns (KS for numbers, chi-square for text)."""
+    import numpy as np
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+    from scipy import stats
+
+    started = time.perf_counter()
+    a, b = pq.read_table(base), pq.read_table(current)
+    pvalues: dict[str, float] = {}
+    for name in a.column_names:
+        if name.startswith("n"):
+            pvalues[name] = float(
+                stats.ks_2samp(
+                    a.column(name).drop_null().to_numpy(), b.column(name).drop_null().to_numpy()
+                ).pvalue
+            )
+        else:
+            ca, cb = (
+                pc.value_counts(a.column(name).drop_null()),
+                pc.value_counts(b.column(name).drop_null()),
+            )
+            counts_a = dict(
+                zip(ca.field("values").to_pylist(), ca.field("counts").to_pylist(), strict=True)
+            )
+            counts_b = dict(
+                zip(cb.field("values").to_pylist(), cb.field("counts").to_pylist(), strict=True)
+            )
+            keys = sorted(set(counts_a) | set(counts_b))
+            table = np.array(
+                [[counts_a.get(k, 0) for k in keys], [counts_b.get(k, 0) for k in keys]]
+            )
+            pvalues[name] = float(stats.chi2_contingency(table, correction=False).pvalue)
+    elapsed = time.perf_counter() - started
+    adjusted = stats.false_discovery_control(list(pvalues.values()), method="bh")
+    return {
+        "seconds": elapsed,
+        "flagged": sorted(n for n, q in zip(pvalues, adjusted, strict=True) if q < 0.05),
+    }
+
+
+# -- peers (run inside their own virtualenvs) --------------------------------------------------
+
+
+PEER_SCRIPTS = {
+    "whylogs": """
+import time, json, pandas as pd, whylogs as why
+t = time.perf_counter(); df = pd.read_parquet({base!r}); why.log(pandas=df).view()
+seconds = time.perf_counter() - t
+print(json.dumps({{"seconds": seconds}}))
+""",
+    "evidently-summary": """
+import time, json, pandas as pd
+from evidently import Report
+from evidently.presets import DataSummaryPreset
+t = time.perf_counter(); df = pd.read_parquet({base!r})
+Report([DataSummaryPreset()]).run(current_data=df, reference_data=None)
+seconds = time.perf_counter() - t
+print(json.dumps({{"seconds": seconds}}))
+""",
+    "evidently-drift": """
+import time, json, pandas as pd
+from evidently import Report
+from evidently.presets import DataDriftPreset
+t = time.perf_counter(); a = pd.read_parquet({base!r}); b = pd.read_parquet({current!r})
+snapshot = Report([DataDriftPreset()]).run(current_data=b, reference_data=a)
+seconds = time.perf_counter() - t
+values, flagged = {{}}, []
+for metric in snapshot.dict()["metrics"]:
+    config = metric.get("config", {{}})
+    if config.get("type") == "evidently:metric_v2:ValueDrift":
+        value, threshold = float(metric["value"]), float(config["threshold"])
+        values[config["column"]] = value
+        p_value = "p_value" in config.get("method", "")
+        if (value < threshold) if p_value else (value >= threshold):
+            flagged.append(config["column"])
+flagged.sort()
+print(json.dumps({{"seconds": seconds, "flagged": flagged, "values": values}}))
+""",
+    "alibi": """
+import time, json, numpy as np, pandas as pd
+from alibi_detect.cd import KSDrift
+t = time.perf_counter(); a = pd.read_parquet({base!r}); b = pd.read_parquet({current!r})
+numeric = [c for c in a.columns if c.startswith("n")]
+x_ref = a[numeric].fillna(0).to_numpy(np.float32); x = b[numeric].fillna(0).to_numpy(np.float32)
+result = KSDrift(x_ref, p_val=0.05, correction="fdr").predict(x, drift_type="feature")
+seconds = time.perf_counter() - t
+flagged = sorted(c for c, d in zip(numeric, result["data"]["is_drift"]) if d)
+print(json.dumps({{"seconds": seconds, "flagged": flagged}}))
+""",
+}
+
+
+def peer_python(peer: str) -> Path:
+    venv = Path("/tmp") / f"bastion-peer-{peer}"
+    python = venv / "bin" / "python"
+    if not python.exists():
+        uv = ROOT / ".venv" / "bin" / "uv"
+        subprocess.run([str(uv), "venv", "--python", "3.11", str(venv)], check=True)
+        subprocess.run(
+            [str(uv), "pip", "install", "--python", str(python), *PEERS[peer]], check=True
+        )
+    return python
+
+
+def run_peer(name: str, base: Path, current: Path) -> dict[str, Any]:
+    peer = name.split("-")[0]
+    script = PEER_SCRIPTS[name].format(base=str(base), current=str(current))
+    try:
+        child = run_child([str(peer_python(peer)), "-c", script])
+    except (RuntimeError, subprocess.CalledProcessError) as exc:
+        return {"error": str(exc)[:160]}
+    return {**child.data, "rss_mb": child.peak_rss_bytes / MIB}
+
+
+# -- driver -----------------------------------------------------------------------------------
+
+
+def run_step(step: str, base: Path, current: Path, out: Path) -> dict[str, Any]:
+    child = run_child(
+        [
+            python(),
+            str(HERE),
+            "--step",
+            step,
+            "--base",
+            str(base),
+            "--current",
+            str(current),
+            "--out",
+            str(out),
+        ],
+        env={**os.environ, "PYTHONPATH": str(ROOT / "src")},
+    )
+    return {**child.data, "rss_mb": child.peak_rss_bytes / MIB}
+
+
+def best(step: str, repeats: int, base: Path, current: Path, out: Path) -> dict[str, Any]:
+    runs = [run_step(step, base, current, out) for _ in range(repeats)]
+    return min(runs, key=lambda r: r["seconds"])
+
+
+def _load() -> str:
+    return f"{os.getloadavg()[0]:.1f}"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--repeats", type=int, default=2)
+    parser.add_argument("--data-dir", type=Path, default=Path("/tmp/bastion-bench-monitor"))
+    parser.add_argument("--peers", action="store_true", help="also run the peer tools")
+    parser.add_argument("--write", action="store_true", help="rewrite RESULTS.md's section")
+    parser.add_argument("--step", help=argparse.SUPPRESS)
+    parser.add_argument("--base", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--current", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+
+    if args.step:
+        steps = {
+            "bastion-baseline": lambda: step_bastion_baseline(args.base, args.out),
+            "bastion-check": lambda: step_bastion_check(args.current, args.out),
+            "numpy-floor": lambda: step_numpy_floor(args.base, args.out),
+            "scipy-drift": lambda: step_scipy_drift(args.base, args.current),
+        }
+        report(**steps[args.step]())
+        return 0
+
+    base, current = ensure_data(args.data_dir, args.rows)
+    for path in (base, current):  # every step starts from a warm page cache
+        with path.open("rb") as data:
+            while data.read(1 << 24):
+                pass
+    out = args.data_dir / f"baseline-{args.rows}"
+    out.mkdir(exist_ok=True)
+    load_before = _load()
+    floor = best("numpy-floor", args.repeats, base, current, out)
+    baseline = best("bastion-baseline", args.repeats, base, current, out)
+    checked = best("bastion-check", args.repeats, base, current, out)
+    scipy = best("scipy-drift", 1, base, current, out)
+    rows: list[tuple[str, str, dict[str, Any]]] = [
+        ("profile", "plain NumPy exact statistics (the floor)", floor),
+        ("profile", "**Bastion baseline** (statistics.json + constraints.json)", baseline),
+        ("drift", "**Bastion check** (profile + every check + drift statistics)", checked),
+        ("drift", "SciPy `ks_2samp` + `chi2_contingency` on the raw columns", scipy),
+    ]
+    if args.peers:
+        for name, task, label in (
+            ("whylogs", "profile", "whylogs 1.6.4 `why.log(pandas=df)`"),
+            ("evidently-summary", "profile", "Evidently 0.7.23 `DataSummaryPreset`"),
+            ("evidently-drift", "drift", "Evidently 0.7.23 `DataDriftPreset`"),
+            ("alibi", "drift", "alibi-detect 0.13 `KSDrift` (numeric columns)"),
+        ):
+            rows.append((task, label, run_peer(name, base, current)))
+
+    table = []
+    for task, label, result in rows:
+        if "error" in result:
+            table.append((task, label, f"failed: {result['error']}", "", ""))
+            continue
+        ours = baseline if task == "profile" else checked
+        table.append(
+            (
+                task,
+                label,
+                f"{result['seconds']:.2f}",
+                f"{result['rss_mb']:.0f}",
+                f"{result['seconds'] / ours['seconds']:.1f}x",
+            )
+        )
+    verdicts = []
+    for name, v in checked["verdicts"].items():
+        verdicts.append(
+            (
+                name,
+                "yes" if name in DRIFTED else "",
+                f"{v['distance']:.4f}",
+                "drift" if v["distance"] >= 0.1 else "",
+                f"{v['p_adjusted']:.2g}",
+                f"{v['effect']:.4f}",
+                "**drift**" if v["drifted"] else "",
+                "drift" if name in scipy["flagged"] else "",
+            )
+        )
+    flagged = sorted(n for n, v in checked["verdicts"].items() if v["drifted"])
+    linf = sorted(n for n, v in checked["verdicts"].items() if v["distance"] >= 0.1)
+    others = [
+        f"- {label}: {result['flagged']}"
+        for task, label, result in rows
+        if task == "drift" and "flagged" in result and not label.startswith(("**", "SciPy"))
+    ]
+    command = "python benchmarks/bench_monitor.py" + (" --peers" if args.peers else "")
+    body = f"""
+{args.rows:,} rows x 25 columns (20 numeric, 5 categorical; 1 % missing in three columns),
+Parquet with {ROW_GROUP:,}-row groups; the current file has four columns drifted on purpose
+({", ".join(DRIFTED)}). Each step runs in its own process on a warm page cache; time includes
+reading the file (not interpreter start-up); peak RSS is the child's. Best of {
+        args.repeats
+    }. Machine: {machine()},
+shared with other jobs (load average {load_before} before the run). Reproduce:
+`{command} --rows {args.rows} --repeats {args.repeats} --write`.
+
+{markdown_table(["task", "tool", "time (s)", "peak RSS (MB)", "vs Bastion"], table)}
+
+- Bastion baseline / NumPy floor: **{baseline["seconds"] / floor["seconds"]:.2f}x** (target
+  <= 2x); baseline {baseline["seconds"]:.2f} s (target <= 1.5 s at 1 M rows).
+- Drift verdicts, drifted on purpose {sorted(DRIFTED)}: calibrated verdict {flagged};
+  SageMaker's L-inf >= 0.1 rule {linf}; SciPy + Benjamini-Hochberg {scipy["flagged"]}.
+{chr(10).join(others)}
+
+{
+        markdown_table(
+            [
+                "column",
+                "drifted on purpose",
+                "SageMaker distance",
+                "L-inf >= 0.1",
+                "BH-adjusted p",
+                "effect",
+                "calibrated verdict",
+                "SciPy + BH",
+            ],
+            verdicts,
+        )
+    }
+"""
+    print(body)
+    if args.write:
+        update_section("Data-quality monitoring", body)
+    return 0 if flagged == sorted(DRIFTED) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
