@@ -235,3 +235,9 @@ def test_dataset_needs_a_path_and_a_known_format() -> None:
         Dataset.of("x.csv", format="xml")  # type: ignore[arg-type]
     assert Dataset.of(["a.csv", "b.csv"]).paths == ("a.csv", "b.csv")
     assert Dataset.of("part.json.gz").format == "jsonl"
+
+
+def test_integer_sums_are_exact_beyond_int64() -> None:
+    big = 2**62
+    result = profile(pd.DataFrame({"x": [big, big, big, -5]}))
+    assert result.column("x").numeric.sum == 3 * big - 5

@@ -129,3 +129,17 @@ def test_any_split_merges_exactly(values, data) -> None:
         )
         # below k values a KLL sketch is exact: the merged sketch holds every value
         assert sorted(b.numeric.sketch.items.tolist()) == sorted(v for v in values if v is not None)
+
+
+def test_hourly_profiles_merged_for_a_daily_check() -> None:
+    from bastion.monitor import check, check_options
+
+    base = baseline(pd.DataFrame({"zip": ["02139", "10001", "N/A", "10001"] * 25, "n": range(100)}))
+    options = check_options(base)
+    assert options.text_columns == frozenset({"zip"})
+    assert options.keep_values == {"zip": frozenset({"02139", "10001", "N/A"})}
+    # a reader types this hour's zip codes as numbers; profiled as text they still compare
+    hours = [profile(pd.DataFrame({"zip": [2139, 10001], "n": [1, 2]}), options=options)] * 3
+    result = check(merge_profiles(hours), baseline=base)
+    drift = result.drift.feature("zip")
+    assert drift is not None and drift.current_count == 6

@@ -27,6 +27,7 @@ PUBLIC = {
         "Violation",
         "baseline",
         "check",
+        "check_options",
         "merge_profiles",
         "profile",
         "read_baseline",

@@ -8,7 +8,7 @@ Wasserstein, chi-square, effect sizes and a Benjamini-Hochberg calibrated verdic
 ``feature_*`` datapoints. The ``read_*``/``write_*`` functions import and export SageMaker's files.
 """
 
-from bastion.monitor._data_quality import baseline, check, profile, read_baseline
+from bastion.monitor._data_quality import baseline, check, check_options, profile, read_baseline
 from bastion.monitor._datapoints import BATCH_NAMESPACE, ENDPOINT_NAMESPACE
 from bastion.monitor._formats import (
     Constraints,
@@ -59,6 +59,7 @@ __all__ = [
     "Violation",
     "baseline",
     "check",
+    "check_options",
     "merge_profiles",
     "profile",
     "read_baseline",

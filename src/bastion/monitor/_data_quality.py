@@ -70,6 +70,29 @@ def read_baseline(statistics: str | Path | bytes, constraints: str | Path | byte
     )
 
 
+def check_options(baseline: Baseline, *, options: ProfileOptions | None = None) -> ProfileOptions:
+    """Profile options for data that will be checked against ``baseline``.
+
+    The baseline's String columns are profiled as text (so values compare as values whatever
+    type a reader gives them) and the baseline's values are counted exactly however many others
+    turn up. ``check`` uses them; use them too for partial profiles merged before a check.
+    """
+    options = options or ProfileOptions()
+    text = {f.name for f in baseline.constraints.features if f.inferred_type is InferredType.STRING}
+    keep = {
+        column.name: frozenset(column.categorical.values)
+        | options.keep_values.get(column.name, frozenset())
+        for column in from_statistics(baseline.statistics).columns
+        if column.name in text and column.categorical is not None
+    }
+    return options.model_copy(
+        update={
+            "text_columns": options.text_columns | text,
+            "keep_values": {**options.keep_values, **keep},
+        }
+    )
+
+
 def check(
     data: Any,
     *,
@@ -81,31 +104,14 @@ def check(
 ) -> CheckResult:
     """Check ``data`` (or its profile) against a baseline: violations, drift, datapoints.
 
-    Columns the baseline calls String are profiled as text, so their values compare as values
-    whatever type a reader gives them now, and the baseline's values are counted exactly however
-    many other values turn up.
+    Data is profiled with ``check_options(baseline, options=options)``; a profile passed in
+    should have been made with them too.
     """
     reference = from_statistics(baseline.statistics)
     if isinstance(data, Profile):
         current = data
     else:
-        options = options or ProfileOptions()
-        text = {
-            f.name for f in baseline.constraints.features if f.inferred_type is InferredType.STRING
-        }
-        keep = {
-            column.name: frozenset(column.categorical.values)
-            | options.keep_values.get(column.name, frozenset())
-            for column in reference.columns
-            if column.name in text and column.categorical is not None
-        }
-        options = options.model_copy(
-            update={
-                "text_columns": options.text_columns | text,
-                "keep_values": {**options.keep_values, **keep},
-            }
-        )
-        current = profile(data, engine=engine, options=options)
+        current = profile(data, engine=engine, options=check_options(baseline, options=options))
     if current.item_count == 0:
         raise Invalid("data", got="an empty dataset (0 rows)", expected="at least one row")
     drift = drift_report(
