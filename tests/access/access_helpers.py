@@ -6,33 +6,30 @@ import json
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from bastion.access import lookup_action
 from bastion.gate import Action, RequestContext, register_actions
 from bastion.sdk import Bastion
 
-# sagemaker:* actions do not exist yet: declared here only, so the seed policies can be tested
-# through the real gate, authorizer and trail with a stand-in handler.
-register_actions(
-    [
-        Action(
-            name="sagemaker:InvokeEndpoint",
-            resource="AWS::SageMaker::Endpoint",
-            doc="test only",
-            read_only=True,
-        ),
-        Action(
-            name="sagemaker:DeleteEndpoint", resource="AWS::SageMaker::Endpoint", doc="test only"
-        ),
-        Action(
-            name="sagemaker:CreateEndpoint", resource="AWS::SageMaker::Endpoint", doc="test only"
-        ),
-        Action(
-            name="sagemaker:CreateTrainingJob",
-            resource="AWS::SageMaker::TrainingJob",
-            doc="test only",
-            condition_keys=("sagemaker:NetworkIsolation", "sagemaker:VolumeKmsKey"),
-        ),
-    ]
-)
+# sagemaker:* actions do not exist yet: declared here only (and only while no room declares
+# them), so the seed policies can be tested through the real gate, authorizer and trail with a
+# stand-in handler.
+_SAGEMAKER = [
+    Action(
+        name="sagemaker:InvokeEndpoint",
+        resource="AWS::SageMaker::Endpoint",
+        doc="test only",
+        read_only=True,
+    ),
+    Action(name="sagemaker:DeleteEndpoint", resource="AWS::SageMaker::Endpoint", doc="test only"),
+    Action(name="sagemaker:CreateEndpoint", resource="AWS::SageMaker::Endpoint", doc="test only"),
+    Action(
+        name="sagemaker:CreateTrainingJob",
+        resource="AWS::SageMaker::TrainingJob",
+        doc="test only",
+        condition_keys=("sagemaker:NetworkIsolation", "sagemaker:VolumeKmsKey"),
+    ),
+]
+register_actions(a for a in _SAGEMAKER if lookup_action(a.name) is None)
 
 
 def policy(*statements: Mapping[str, Any]) -> str:
@@ -90,3 +87,9 @@ def last_event(owner: Bastion, name: str) -> dict[str, Any]:
     events = owner.audit.lookup(event_name=name, max_results=1).events
     assert events, f"no {name} event recorded"
     return events[0].cloudtrail_event()
+
+
+ConnectAs = Callable[[str], Bastion]
+"""``connect_as(token)``: another connection to the owner's home, as the token's principal."""
+UserSession = Callable[..., Bastion]
+"""``user_session(name, *statements)``: a new user with those statements, connected."""

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import pytest
-from access_helpers import policy
+from access_helpers import ConnectAs, UserSession, policy
 
 import bastion as bastion_pkg
 from bastion.sdk import Bastion
@@ -15,10 +15,6 @@ from bastion.sdk import Bastion
 @pytest.fixture
 def owner(bastion: Bastion) -> Bastion:
     return bastion
-
-
-ConnectAs = Callable[[str], Bastion]
-UserSession = Callable[..., Bastion]
 
 
 @pytest.fixture

@@ -6,8 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from access_helpers import allow, call, deny, last_event, policy
-from conftest import ConnectAs, UserSession
+from access_helpers import ConnectAs, UserSession, allow, call, deny, last_event, policy
 
 from bastion.errors import AccessDenied
 from bastion.sdk import Bastion
@@ -210,3 +209,25 @@ def test_a_room_cannot_forge_derived_keys(owner: Bastion, user_session: UserSess
         call(alice, "sagemaker:InvokeEndpoint", endpoint, extra={"aws:ResourceTag/env": "prod"})
     with pytest.raises(AccessDenied):
         call(alice, "sagemaker:DeleteEndpoint", endpoint, extra={"aws:username": "bob"})
+
+
+def test_store_tags_reach_policies(owner: Bastion, user_session: UserSession) -> None:
+    key = owner.keys.create_key()
+    owner.store.create_bucket("reports", default_key_id=key.key_id, tags={"env": "prod"})
+    owner.store.put_object("reports", "public.csv", b"a,b", tags={"classification": "public"})
+    owner.store.put_object("reports", "secret.csv", b"c,d", tags={"classification": "secret"})
+    alice = user_session(
+        "alice",
+        allow(
+            "s3:GetObject",
+            Condition={"StringEquals": {"s3:ExistingObjectTag/classification": "public"}},
+        ),
+        allow("s3:ListBucket", Condition={"StringEquals": {"aws:ResourceTag/env": "prod"}}),
+        allow("kms:Decrypt", key.arn),
+    )
+    assert alice.store.get_object("reports", "public.csv") == b"a,b"
+    with pytest.raises(AccessDenied):
+        alice.store.get_object("reports", "secret.csv")
+    assert len(alice.store.list_objects("reports").objects) == 2
+    owner.store.put_object_tagging("reports", "secret.csv", {"classification": "public"})
+    assert alice.store.get_object("reports", "secret.csv") == b"c,d"

@@ -20,6 +20,7 @@ import re
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
+from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from botocore.auth import S3SigV4Auth, SigV4Auth  # type: ignore[import-untyped]
@@ -54,6 +55,7 @@ UNSIGNED_PAYLOAD = "UNSIGNED-PAYLOAD"
 _PRUNE_EVERY = 256
 _AUTH_PART = re.compile(r"\s*(Credential|SignedHeaders|Signature)=([^,\s]*)\s*")
 _SIGNATURE = re.compile(r"[0-9a-f]{64}")
+_KEY_ID = re.compile(r"[A-Z0-9]{16,32}")
 
 INVALID_TOKEN = "The security token included in the request is invalid"  # noqa: S105
 EXPIRED_TOKEN = "The security token included in the request is expired"  # noqa: S105
@@ -173,6 +175,7 @@ class Authenticator:
     ) -> Principal:
         """The principal whose access key signed this request (see the module docstring)."""
         received = _header_map(headers)
+        received.setdefault("host", _host_of(url))
         auth = received.get("authorization", "")
         parsed = _parse_authorization(auth)
         if parsed is None:
@@ -184,13 +187,13 @@ class Authenticator:
         if len(scope) != 5 or scope[4] != "aws4_request":
             raise self._fail(None, "SigV4", None, MALFORMED, "malformed credential scope", context)
         key_id, date, region, service, _ = scope
-        claimed = key_id[:32] or None
+        claimed = key_id if _KEY_ID.fullmatch(key_id) else None
         amz_date = received.get("x-amz-date", "")
         problem = self._check_request(amz_date, date, region, signed_names, received)
         if problem is not None:
             message, reason = problem
             raise self._fail(None, "SigV4", claimed, message, reason, context)
-        key = self.credentials.stored_key(key_id)
+        key = self.credentials.stored_key(key_id) if _KEY_ID.fullmatch(key_id) else None
         if key is None:
             raise self._fail(
                 None, "SigV4", claimed, INVALID_TOKEN, "unknown access key id", context
@@ -412,6 +415,21 @@ def _header_map(headers: Mapping[str, str] | Iterable[tuple[str, str]]) -> dict[
         text = str(value)
         out[key] = f"{out[key]},{text}" if key in out else text
     return out
+
+
+def _host_of(url: str) -> str:
+    """The Host header a client derives from ``url`` (default ports left out), as botocore."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return ""
+    host = parts.hostname or ""
+    if ":" in host:
+        host = f"[{host}]"
+    if port is not None and port != {"http": 80, "https": 443}.get(parts.scheme):
+        host = f"{host}:{port}"
+    return host
 
 
 def _parse_authorization(header: str) -> tuple[str, list[str], str] | None:

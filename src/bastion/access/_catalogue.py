@@ -178,7 +178,7 @@ def actions_markdown() -> str:
         "is what `Resource` is matched against; condition keys are the ones the action supplies",
         "beyond the global keys every request carries:",
         "",
-        ", ".join(f"`{k}`" for k in GLOBAL_CONDITION_KEYS) + ".",
+        ", ".join(f"`{k}`" for k in sorted(GLOBAL_CONDITION_KEYS, key=str.lower)) + ".",
         "",
         "Access level: **Read** actions are CloudTrail read-only events, **Write** the others;",
         "**Data** events are CloudTrail data events, the rest management events.",

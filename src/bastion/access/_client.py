@@ -157,7 +157,7 @@ class AccessClient:
 
     def _arn(self, kind: EntityKind, name: object) -> str:
         """The ARN the gate authorizes for a named user, group or role (best effort)."""
-        if not isinstance(name, str) or not name:
+        if not isinstance(name, str) or not name or not name.isprintable():
             return "*"
         try:
             return self._iam.entity_arn(kind, name, operation="lookup")
@@ -724,6 +724,18 @@ class AccessClient:
             extra=extra,
         )
 
+    def attach_policy(
+        self, kind: EntityKind, name: str, policy_arn: str, *, context: RequestContext | None = None
+    ) -> None:
+        """AttachUserPolicy / AttachGroupPolicy / AttachRolePolicy."""
+        self._attach("Attach", _kind(kind), name, policy_arn, context)
+
+    def detach_policy(
+        self, kind: EntityKind, name: str, policy_arn: str, *, context: RequestContext | None = None
+    ) -> None:
+        """DetachUserPolicy / DetachGroupPolicy / DetachRolePolicy."""
+        self._attach("Detach", _kind(kind), name, policy_arn, context)
+
     def attach_user_policy(
         self, user_name: str, policy_arn: str, *, context: RequestContext | None = None
     ) -> None:
@@ -952,10 +964,8 @@ class AccessClient:
     def revoke_api_token(self, token_id: str, *, context: RequestContext | None = None) -> ApiToken:
         """Revoke a token by its id (``bst_…``, the part before the second ``_``)."""
         try:
-            resource: str = (
-                self._credentials.token_owner(token_id) if isinstance(token_id, str) else "*"
-            )
-        except NotFound:
+            resource: str = self._credentials.token_owner(token_id)
+        except (NotFound, Invalid):
             resource = "*"
         return self._call(
             "bastion:RevokeApiToken",
@@ -1376,6 +1386,13 @@ class AccessClient:
     ) -> Simulation:
         """Would ``principal_arn`` be allowed ``action`` on ``resource``? With the deciding
         statements (policy name and Sid) and why every other statement did not apply."""
+        if context_keys is not None and not isinstance(context_keys, Mapping):
+            raise Invalid(
+                "context_keys",
+                got=context_keys,
+                expected="a mapping of condition keys to values",
+                operation="SimulatePrincipalPolicy",
+            )
         params = {
             "policySourceArn": principal_arn,
             "actionNames": [action],
@@ -1425,6 +1442,12 @@ class AccessClient:
             )
 
         return self._call("bastion:ValidatePolicy", "*", {"policyType": kind}, run, context)
+
+
+def _kind(kind: object) -> EntityKind:
+    if kind == "user" or kind == "group" or kind == "role":
+        return kind
+    raise Invalid("kind", got=kind, expected="'user', 'group' or 'role'")
 
 
 def _text(document: object) -> str:

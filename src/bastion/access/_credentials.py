@@ -16,6 +16,7 @@ import hashlib
 import hmac
 import json
 import logging
+import re
 import secrets
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -56,6 +57,7 @@ class Sealer(Protocol):
 API_TOKEN_PREFIX = "bst_"  # noqa: S105 (a prefix, not a secret)
 SESSION_TOKEN_PREFIX = "bss_"  # noqa: S105
 _ID_LENGTH = 16
+_TOKEN_ID = re.compile(r"bs[ts]_[a-z0-9]{16}")
 TOKEN_KEY_NAME = "token-hmac"  # noqa: S105
 _TOKEN_KEY_AAD = b"bastion/iam/token-hmac"
 MAX_TOKEN_DAYS = 3650
@@ -70,7 +72,11 @@ def _secret_aad(key_id: str) -> bytes:
 
 def split_token(token: str) -> tuple[str, str] | None:
     """``(token_id, whole token)`` for a well-formed token, else ``None``."""
-    if not isinstance(token, str) or len(token) > 256 or not token.isascii():
+    if (
+        not isinstance(token, str)
+        or len(token) > 256
+        or not (token.isascii() and token.isprintable())
+    ):
         return None
     if not token.startswith((API_TOKEN_PREFIX, SESSION_TOKEN_PREFIX)):
         return None
@@ -235,6 +241,7 @@ class CredentialService:
 
     def token_owner(self, token_id: str) -> Arn:
         """The principal an API token belongs to (``NotFound`` when unknown)."""
+        _check_token_id(token_id)
         with self.db.read() as conn:
             row = conn.execute(
                 sa.select(iam_api_tokens.c.principal_arn).where(
@@ -247,6 +254,7 @@ class CredentialService:
 
     def revoke_api_token(self, token_id: str) -> ApiToken:
         """Revoke a token: it stops working at once; the record stays for the audit."""
+        _check_token_id(token_id)
         with self._write() as conn:
             row = conn.execute(
                 sa.select(iam_api_tokens).where(
@@ -497,6 +505,15 @@ class CredentialService:
             assumed_role_arn=role_arn,
             assumed_role_id=f"{role_id}:{session_name}",
             packed_policy_size=min(100, size * 100 // 2048),
+        )
+
+
+def _check_token_id(token_id: object) -> None:
+    if not isinstance(token_id, str) or not _TOKEN_ID.fullmatch(token_id):
+        raise Invalid(
+            "token_id",
+            got=token_id,
+            expected="an API token id such as 'bst_0123456789abcdef' (the part before the secret)",
         )
 
 

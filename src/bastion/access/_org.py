@@ -10,6 +10,7 @@ change the organisation, so no IAM policy, not even ``iam:*`` or ``*``, can lift
 
 from __future__ import annotations
 
+import json
 import logging
 import secrets
 from collections.abc import Iterator
@@ -28,9 +29,10 @@ from bastion.access._models import (
     PrincipalType,
     root_arn,
 )
-from bastion.access._names import check_description, check_name, org_id
+from bastion.access._names import check_description, check_name, iam_arn, org_id, unique_id
 from bastion.access._tables import (
     accounts,
+    iam_inline_policies,
     org_guardrail_targets,
     org_guardrails,
     org_units,
@@ -43,6 +45,7 @@ from bastion.types import AccountId, Arn
 
 log = logging.getLogger(__name__)
 
+ACCESS_ROLE = "OrganizationAccountAccessRole"
 FULL_ACCESS_ID = "p-FullAccess"
 FULL_ACCESS_NAME = "FullAccess"
 FULL_ACCESS = (
@@ -160,6 +163,7 @@ class OrgService:
                 )
             )
             self._create_root(conn, AccountId(account_id))
+            self._create_access_role(conn, AccountId(account_id))
             row = conn.execute(sa.select(accounts).where(accounts.c.account_id == account_id)).one()
         log.info("access.account.create account=%s", account_id)
         return self._account(row)
@@ -173,6 +177,43 @@ class OrgService:
                 type=PrincipalType.ROOT.value,
                 name="root",
                 created_at=self.clock.now(),
+            )
+        )
+
+    def _create_access_role(self, conn: Connection, account_id: AccountId) -> None:
+        """``OrganizationAccountAccessRole``: the management account may administer the member
+        account by assuming it, as AWS Organizations sets up."""
+        management = self.management_account(conn)
+        arn = iam_arn(account_id, "role", "/", ACCESS_ROLE)
+        conn.execute(
+            principals.insert().values(
+                arn=arn,
+                principal_id=unique_id("AROA"),
+                account_id=account_id,
+                type="Role",
+                name=ACCESS_ROLE,
+                path="/",
+                trust_policy=json.dumps(
+                    {
+                        "Version": "2012-10-17",
+                        "Statement": [
+                            {
+                                "Effect": "Allow",
+                                "Principal": {"AWS": root_arn(management)},
+                                "Action": "sts:AssumeRole",
+                            }
+                        ],
+                    },
+                    separators=(",", ":"),
+                ),
+                max_session_seconds=3600,
+                description="Administer this account from the management account",
+                created_at=self.clock.now(),
+            )
+        )
+        conn.execute(
+            iam_inline_policies.insert().values(
+                entity_arn=arn, name="AdministratorAccess", document=FULL_ACCESS
             )
         )
 
@@ -524,4 +565,4 @@ class OrgService:
         log.info("access.guardrail.detach id=%s target=%s", row.guardrail_id, target)
 
 
-__all__ = ["FULL_ACCESS_ID", "FULL_ACCESS_NAME", "OrgService"]
+__all__ = ["ACCESS_ROLE", "FULL_ACCESS_ID", "FULL_ACCESS_NAME", "OrgService"]

@@ -18,6 +18,8 @@ class IamResources:
         self.db = db
 
     def __call__(self, arn: str) -> ResourceInfo | None:
+        if (":user/" not in arn and ":role/" not in arn) or not arn.isprintable():
+            return None
         with self.db.read() as conn:
             row = conn.execute(
                 sa.select(principals.c.type, principals.c.name, principals.c.trust_policy).where(

@@ -161,7 +161,9 @@ class KeysClient:
             tags = self._service.list_resource_tags(arn)
         except BastionError:
             return None
-        return ResourceInfo(policy=policy, policy_name="key policy", policy_required=True, tags=tags)
+        return ResourceInfo(
+            policy=policy, policy_name="key policy", policy_required=True, tags=tags
+        )
 
     def _call(
         self,

@@ -12,10 +12,10 @@ import os
 from collections.abc import Callable, Mapping
 from typing import Any, BinaryIO, Protocol, TypeVar
 
-from bastion.access import Principal
+from bastion.access import Principal, ResourceInfo
 from bastion.clock import Clock
 from bastion.db import Database
-from bastion.errors import Invalid
+from bastion.errors import BastionError, Invalid
 from bastion.gate import Gate, RequestContext
 from bastion.keys import KeysClient
 from bastion.settings import Settings
@@ -40,7 +40,7 @@ from bastion.store._names import (
     validate_tags,
 )
 from bastion.store._service import Body, Progress, StoreService
-from bastion.types import AccountId, ObjectKey
+from bastion.types import AccountId, BucketName, ObjectKey
 
 T = TypeVar("T")
 
@@ -101,6 +101,21 @@ class StoreClient:
                 settings.resolved_store_url, storage_options=settings.store.storage_options
             ),
         )
+        runtime.gate.register_resource_provider("s3", self._resource_tags)
+
+    def _resource_tags(self, arn: str) -> ResourceInfo | None:
+        """Tags for the authorizer: a bucket's as ``aws:ResourceTag/…``, an object's as
+        ``s3:ExistingObjectTag/…`` (``None`` when there is no such bucket or object)."""
+        if not arn.isprintable():
+            return None
+        bucket, _, key = arn.split(":", 5)[-1].partition("/")
+        try:
+            if not key:
+                return ResourceInfo(tags=self._service.head_bucket(BucketName(bucket)).tags)
+            tags = self._service.head_object(BucketName(bucket), ObjectKey(key)).tags
+        except BastionError:
+            return None
+        return ResourceInfo(context={f"s3:ExistingObjectTag/{k}": v for k, v in tags.items()})
 
     def _call(
         self,

@@ -14,6 +14,19 @@ depends_on = None
 
 _TS = sa.DateTime(timezone=True)
 _ARN = sa.String(2048)
+_UNIQUE = "uq_principals_principal_id"
+_PG_DEFAULT_UNIQUE = "principals_principal_id_key"
+
+
+def _pg_constraint_exists(bind: sa.engine.Connection, name: str) -> bool:
+    found = bind.execute(
+        sa.text(
+            "SELECT 1 FROM pg_constraint "
+            "WHERE conname = :name AND conrelid = 'principals'::regclass"
+        ),
+        {"name": name},
+    ).first()
+    return found is not None
 
 
 def upgrade() -> None:
@@ -25,7 +38,17 @@ def upgrade() -> None:
         )
     # before this revision an installation had exactly one account: it manages the organisation
     op.execute(sa.text("UPDATE accounts SET management = :yes").bindparams(yes=True))
-    with op.batch_alter_table("principals") as batch:
+    # 0001 left principals.principal_id's unique constraint unnamed; give it the convention's
+    # name (SQLite: by recreating the table, which names reflected constraints)
+    bind = op.get_bind()
+    sqlite = bind.dialect.name == "sqlite"
+    if not sqlite and _pg_constraint_exists(bind, _PG_DEFAULT_UNIQUE):
+        op.execute(f"ALTER TABLE principals RENAME CONSTRAINT {_PG_DEFAULT_UNIQUE} TO {_UNIQUE}")
+    with op.batch_alter_table(
+        "principals",
+        recreate="always" if sqlite else "auto",
+        naming_convention={"uq": "uq_%(table_name)s_%(column_0_name)s"},
+    ) as batch:
         batch.add_column(sa.Column("path", sa.String(512), nullable=True))
         batch.add_column(sa.Column("boundary_arn", _ARN, nullable=True))
         batch.add_column(sa.Column("trust_policy", sa.Text(), nullable=True))
@@ -278,6 +301,7 @@ def downgrade() -> None:
     op.drop_table("iam_policies")
     op.drop_index("ix_iam_group_members_user_arn", table_name="iam_group_members")
     op.drop_table("iam_group_members")
+    op.drop_table("iam_groups")
     op.drop_index("uq_principals_account_type_name", table_name="principals")
     with op.batch_alter_table("principals") as batch:
         batch.drop_column("description")
@@ -285,6 +309,9 @@ def downgrade() -> None:
         batch.drop_column("trust_policy")
         batch.drop_column("boundary_arn")
         batch.drop_column("path")
+    bind = op.get_bind()
+    if bind.dialect.name != "sqlite" and _pg_constraint_exists(bind, _UNIQUE):
+        op.execute(f"ALTER TABLE principals RENAME CONSTRAINT {_UNIQUE} TO {_PG_DEFAULT_UNIQUE}")
     with op.batch_alter_table("accounts") as batch:
         batch.drop_column("management")
         batch.drop_column("parent_id")
