@@ -1,5 +1,6 @@
 """The escalation suite (issue 4, item 8): each attempt is denied and recorded in the trail with
-errorCode AccessDenied. Token and SigV4 attacks live in test_access_credentials.py and test_access_sigv4.py."""
+errorCode AccessDenied. Token and SigV4 attacks live in test_access_credentials.py and
+test_access_sigv4.py."""
 
 from __future__ import annotations
 
