@@ -1,0 +1,1 @@
+"""One router per room; each route is one client call through the gate."""
