@@ -50,7 +50,8 @@ class Story:
             self.summary()
             raise SystemExit(1) from exc
         console.print(detail)
-        self.rows.append((str(n), title, detail.splitlines()[0] if detail else "ok"))
+        first = detail.splitlines()[0] if detail else "ok"
+        self.rows.append((str(n), title, first if len(first) <= 72 else first[:71] + "…"))
 
     def summary(self) -> None:
         table = Table(title="Bastion demo — summary", show_lines=False)
@@ -117,7 +118,7 @@ def part1_secure_core(story: Story, home: Path, data: Path) -> None:
         expect(head.sha256 == csv_sha, "the recorded SHA-256 differs from the file's")
         return (
             f"put s3://fraud-data/raw/lending_club.csv: {len(csv_bytes):,} bytes "
-            f"({loans:,} loans), sha256 {csv_sha[:16]}…, key {head.kms_key_id}"
+            f"({loans:,} loans), sha256 {csv_sha[:16]}…, key {head.kms_key_arn}"
         )
 
     story.step("put the Lending Club dataset into an encrypted bucket", put_dataset)
@@ -158,9 +159,10 @@ def part1_secure_core(story: Story, home: Path, data: Path) -> None:
         client.keys.enable_key("alias/fraud-data")
         body = client.store.get_object("fraud-data", "raw/lending_club.csv")
         expect(hashlib.sha256(body).hexdigest() == csv_sha, "read-back differs after cancel")
+        when = meta.deletion_date.strftime("%Y-%m-%d") if meta.deletion_date else "?"
         return (
-            f"scheduled for {meta.deletion_date}; while pending, reads fail: "
-            f"{type(err).__name__}: {err.message}\ncancelled and re-enabled: the data reads again"
+            f"deletion scheduled for {when}: reads refused while pending; cancelled, data reads again"
+            f"\nwhile pending: {type(err).__name__}: {err.message}"
         )
 
     story.step("schedule key deletion (7 days), then cancel it", deletion)
@@ -181,12 +183,13 @@ def part1_secure_core(story: Story, home: Path, data: Path) -> None:
         client.close()
         db_path = home / "bastion.db"
         with sqlite3.connect(db_path) as raw:
-            event_id, record = raw.execute(
-                "SELECT event_id, record FROM audit_events WHERE event_name = 'Decrypt' "
-                "ORDER BY seq LIMIT 1"
+            seq, event_id, record = raw.execute(
+                "SELECT seq, json_extract(record, '$.eventID'), record FROM audit_events "
+                "WHERE json_extract(record, '$.eventName') = 'Decrypt' ORDER BY seq LIMIT 1"
             ).fetchone()
             forged = record.replace('"sourceIPAddress":"', '"sourceIPAddress":"10.6.6.6, ', 1)
-            raw.execute("UPDATE audit_events SET record = ? WHERE event_id = ?", (forged, event_id))
+            expect(forged != record, "could not find the field to forge in the record")
+            raw.execute("UPDATE audit_events SET record = ? WHERE seq = ?", (forged, seq))
         with bastion.connect(settings=settings) as again:
             report = again.audit.verify()
         expect(not report.ok, "verify did not notice the edited row")

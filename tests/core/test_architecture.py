@@ -27,6 +27,7 @@ ORDER = [
     "monitor",
     "_runtime",
     "sdk",
+    "api",
     "cli",
     "testing",
 ]
