@@ -12,23 +12,18 @@ import bastion.api
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "api.md"
 
 PUBLIC = [
-    "DEFAULT_HOSTS",
     "ApiOptions",
     "Authenticator",
     "Caller",
     "ErrorBody",
     "MethodNotAllowed",
     "PayloadTooLarge",
-    "TlsFiles",
     "Unauthenticated",
     "build_server",
     "create_app",
-    "ensure_local_ca",
-    "ensure_server_certificate",
     "request_context",
     "run_server",
     "server_tls",
-    "user_certificate",
 ]
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import os
 import socket
 import ssl
@@ -17,11 +18,17 @@ import httpx
 import pytest
 import typer
 from api_helpers import USER, policy
+from cryptography import x509
 from typer.testing import CliRunner
 
-from bastion.api import ApiOptions, TlsFiles, build_server, create_app, server_tls
+import bastion
+from bastion.api import ApiOptions, build_server, create_app, server_tls
 from bastion.cli.server import serve
+from bastion.errors import Invalid
 from bastion.sdk import Bastion
+from bastion.settings import Settings
+from bastion.tls import TlsFiles, tls_dir
+from bastion.tls._ca import SERVER_KEY
 
 MIB = 1 << 20
 
@@ -312,3 +319,23 @@ def test_server_command_refuses_unsafe_options(
     assert result.exit_code == 2
     assert message in result.output
     assert not (tmp_path / ".bastion").exists()
+
+
+def test_server_tls_choices(settings: Settings) -> None:
+    bastion.init(settings=settings)
+    files = server_tls(settings, ApiOptions(host="10.0.0.5"))
+    assert files is not None and files.ca_file is not None
+    sans = x509.load_pem_x509_certificate(
+        files.cert_file.read_bytes()
+    ).extensions.get_extension_for_class(x509.SubjectAlternativeName)
+    assert ipaddress.ip_address("10.0.0.5") in sans.value.get_values_for_type(x509.IPAddress)
+    assert server_tls(settings, ApiOptions(tls=False)) is None
+    with pytest.raises(Invalid) as err:
+        server_tls(settings, ApiOptions(tls=False, host="0.0.0.0"))
+    assert err.value.field == "tls"
+    with pytest.raises(Invalid) as err:
+        server_tls(settings, ApiOptions(cert_file=files.cert_file))
+    assert err.value.field == "key_file"
+    own = server_tls(settings, ApiOptions(cert_file=files.cert_file, key_file=files.key_file))
+    assert own is not None and own.source == "user"
+    assert (tls_dir(settings.home) / SERVER_KEY).exists()

@@ -10,30 +10,18 @@ from bastion.api._auth import Authenticator, Caller, request_context
 from bastion.api._errors import ErrorBody, MethodNotAllowed, PayloadTooLarge, Unauthenticated
 from bastion.api._options import ApiOptions
 from bastion.api._server import build_server, run_server, server_tls
-from bastion.api._tls import (
-    DEFAULT_HOSTS,
-    TlsFiles,
-    ensure_local_ca,
-    ensure_server_certificate,
-    user_certificate,
-)
 
 __all__ = [
-    "DEFAULT_HOSTS",
     "ApiOptions",
     "Authenticator",
     "Caller",
     "ErrorBody",
     "MethodNotAllowed",
     "PayloadTooLarge",
-    "TlsFiles",
     "Unauthenticated",
     "build_server",
     "create_app",
-    "ensure_local_ca",
-    "ensure_server_certificate",
     "request_context",
     "run_server",
     "server_tls",
-    "user_certificate",
 ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from bastion.api._tls import DEFAULT_HOSTS
+from bastion.tls import DEFAULT_HOSTS
 
 MIB = 1 << 20
 

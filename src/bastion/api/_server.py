@@ -18,10 +18,10 @@ from fastapi import FastAPI
 from bastion.api._app import create_app
 from bastion.api._auth import Authenticator
 from bastion.api._options import ApiOptions
-from bastion.api._tls import TlsFiles, ensure_server_certificate, user_certificate
 from bastion.errors import Invalid
 from bastion.keys._root import load_root_sealer
 from bastion.settings import Settings
+from bastion.tls import TlsFiles, ensure_server_certificate, user_certificate
 
 log = logging.getLogger(__name__)
 

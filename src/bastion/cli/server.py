@@ -7,8 +7,9 @@ from pathlib import Path
 import typer
 from uvicorn.config import LOGGING_CONFIG
 
-from bastion.api import DEFAULT_HOSTS, ApiOptions, build_server, create_app, server_tls
+from bastion.api import ApiOptions, build_server, create_app, server_tls
 from bastion.cli._common import err_console, fail_cleanly, settings
+from bastion.tls import DEFAULT_HOSTS
 
 
 def serve(

@@ -12,18 +12,10 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
-import bastion
-from bastion.api import (
-    ApiOptions,
-    ensure_local_ca,
-    ensure_server_certificate,
-    server_tls,
-    user_certificate,
-)
-from bastion.api._tls import CA_CERT, CA_KEY, SERVER_KEY, tls_dir
 from bastion.errors import Invalid, InvalidCiphertext, NotFound
 from bastion.keys._root import RootSealer
-from bastion.settings import Settings
+from bastion.tls import ensure_local_ca, ensure_server_certificate, tls_dir, user_certificate
+from bastion.tls._ca import CA_CERT, CA_KEY
 
 
 @pytest.fixture
@@ -145,19 +137,14 @@ def test_user_certificate(tmp_path: Path) -> None:
     assert err.value.field == "key_file"
 
 
-def test_server_tls_choices(settings: Settings) -> None:
-    bastion.init(settings=settings)
-    files = server_tls(settings, ApiOptions(host="10.0.0.5"))
-    assert files is not None and files.ca_file is not None
-    sans = _cert(files.cert_file).extensions.get_extension_for_class(x509.SubjectAlternativeName)
-    assert ipaddress.ip_address("10.0.0.5") in sans.value.get_values_for_type(x509.IPAddress)
-    assert server_tls(settings, ApiOptions(tls=False)) is None
-    with pytest.raises(Invalid) as err:
-        server_tls(settings, ApiOptions(tls=False, host="0.0.0.0"))
-    assert err.value.field == "tls"
-    with pytest.raises(Invalid) as err:
-        server_tls(settings, ApiOptions(cert_file=files.cert_file))
-    assert err.value.field == "key_file"
-    own = server_tls(settings, ApiOptions(cert_file=files.cert_file, key_file=files.key_file))
-    assert own is not None and own.source == "user"
-    assert (tls_dir(settings.home) / SERVER_KEY).exists()
+def test_public_names_are_pinned() -> None:
+    import bastion.tls
+
+    assert sorted(bastion.tls.__all__) == [
+        "DEFAULT_HOSTS",
+        "TlsFiles",
+        "ensure_local_ca",
+        "ensure_server_certificate",
+        "tls_dir",
+        "user_certificate",
+    ]
