@@ -465,8 +465,11 @@ def test_reader_serves_authenticated_data_then_fails_on_truncation() -> None:
     src = io.BytesIO(prefix + stream[:-1])
     reader = open_envelope_reader(src, header=read_header(src), data_key=KEY)
     assert reader.read(8 + 48) == PLAINTEXT[:56]
-    with pytest.raises(InvalidCiphertext):
+    with pytest.raises(InvalidCiphertext) as first:
         reader.read()
+    with pytest.raises(InvalidCiphertext) as again:  # never resumes after a failure
+        reader.read(1)
+    assert str(again.value) == str(first.value) == NOT_AUTHENTIC.format(index=11)
 
 
 def test_closing_the_reader_closes_the_source() -> None:

@@ -2,11 +2,12 @@
 
 This is the published format of Tink's ``AesGcmHkdfStreaming`` key type
 (https://developers.google.com/tink/streaming-aead/aes_gcm_hkdf_streaming), implemented with
-``cryptography``'s AES-GCM and HKDF instead of the ``tink`` package because the ``tink`` binding
-holds the GIL while it encrypts, so the SHA-256 of the plaintext that the store records cannot run
-beside it; measured in ``benchmarks/RESULTS.md`` ("Envelope encryption"). Nothing here is a new
-construction: ``tests/keys/test_envelope.py`` proves byte-level interoperability with tink 1.16 in
-both directions (tink decrypts what this writes, this decrypts what tink writes).
+``cryptography``'s AES-GCM and HKDF instead of the ``tink`` package because, measured in
+``benchmarks/RESULTS.md`` ("Envelope encryption"), the ``tink`` binding holds the GIL while it
+encrypts, so the SHA-256 of the plaintext that the store records cannot run beside it, and its
+Python stream adapters cost more CPU per byte. Nothing here is a new construction:
+``tests/keys/test_envelope.py`` proves byte-level interoperability with tink 1.16 in both
+directions (tink decrypts what this writes, this decrypts what tink writes).
 
 For a 32-byte input key and a ciphertext segment size ``S``::
 
@@ -224,27 +225,38 @@ class SegmentDecrypter:
         self._pieces = _Pieces(src, first=segment_size - STREAM_HEADER_SIZE, size=segment_size)
         self._sealed = bytearray(segment_size + 1)
         self._index = 0
+        self._failure: str | None = None
+        self._done = False
         self.plaintext_size = segment_size - TAG_SIZE
 
     @property
     def done(self) -> bool:
         """True once the final segment has been authenticated."""
-        return self._pieces.done
+        return self._done
 
     def next_into(self, buffer: bytearray) -> memoryview:
-        """Authenticate the next segment and decrypt it into ``buffer``; returns the plaintext."""
+        """Authenticate the next segment and decrypt it into ``buffer``; returns the plaintext.
+
+        After a failure every later call fails with the same message: the stream is not resumed.
+        """
+        if self._failure is not None:
+            raise InvalidCiphertext(self._failure)
         index = self._index
         if index >= MAX_SEGMENTS:
-            raise InvalidCiphertext(TOO_MANY_SEGMENTS)
+            self._failure = TOO_MANY_SEGMENTS
+            raise InvalidCiphertext(self._failure)
         sealed, last = self._pieces.read_into(self._sealed)
         if len(sealed) < TAG_SIZE:
-            raise InvalidCiphertext(TRUNCATED_SEGMENT.format(index=index, size=len(sealed)))
+            self._failure = TRUNCATED_SEGMENT.format(index=index, size=len(sealed))
+            raise InvalidCiphertext(self._failure)
         plain = memoryview(buffer)[: len(sealed) - TAG_SIZE]
         try:
             self._aead.decrypt_into(_nonce(self._prefix, index, last), sealed, None, plain)
         except InvalidTag as exc:
-            raise InvalidCiphertext(NOT_AUTHENTIC.format(index=index)) from exc
+            self._failure = NOT_AUTHENTIC.format(index=index)
+            raise InvalidCiphertext(self._failure) from exc
         self._index = index + 1
+        self._done = last
         return plain
 
 
