@@ -22,6 +22,7 @@ ORDER = [
     "access",
     "gate",
     "keys",
+    "tls",
     "audit",
     "store",
     "monitor",
@@ -102,7 +103,13 @@ PUBLIC = {
         "RootOnlyAuthorizer",
     ],
     "bastion.db": ["Database", "metadata"],
-    "bastion.settings": ["AuditSettings", "KeysSettings", "Settings", "StoreSettings"],
+    "bastion.settings": [
+        "ApiSettings",
+        "AuditSettings",
+        "KeysSettings",
+        "Settings",
+        "StoreSettings",
+    ],
     "bastion.testing": ["FakeKms", "FrozenClock", "MemoryTrail"],
 }
 

@@ -220,7 +220,7 @@ def create_app(
 
     owned = runtime is None
     rt = runtime if runtime is not None else open_runtime(settings, clock=clock)
-    opts = options or ApiOptions()
+    opts = options or ApiOptions.from_settings(settings)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:

@@ -1,10 +1,11 @@
-"""The API's options (they move into ``Settings.api`` as ``BASTION_API__*`` when it exists)."""
+"""The API's options, read from ``Settings.api`` (``BASTION_API__*``)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
 
+from bastion.settings import Settings
 from bastion.tls import DEFAULT_HOSTS
 
 MIB = 1 << 20
@@ -28,6 +29,22 @@ class ApiOptions:
     max_json_bytes: int = 1 * MIB
     max_object_bytes: int = 5 * 1024 * MIB
     graceful_shutdown_seconds: int = 10
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> ApiOptions:
+        """The options that ``BASTION_API__*`` settings give."""
+        api = settings.api
+        return cls(
+            host=api.host,
+            port=api.port,
+            tls=api.tls,
+            cert_file=api.cert_file,
+            key_file=api.key_file,
+            tls_hosts=tuple(api.tls_hosts),
+            max_json_bytes=api.max_json_bytes,
+            max_object_bytes=api.max_object_bytes,
+            graceful_shutdown_seconds=api.graceful_shutdown_seconds,
+        )
 
 
 __all__ = ["ApiOptions"]

@@ -92,7 +92,7 @@ def run_server(
     log_config: dict[str, Any] | None = None,
 ) -> None:
     """Serve the API until SIGINT/SIGTERM (what ``bastion server`` does)."""
-    opts = options or ApiOptions()
+    opts = options or ApiOptions.from_settings(settings)
     tls = server_tls(settings, opts)
     app = create_app(settings, authenticator=authenticator, options=opts)
     scheme = "https" if tls else "http"

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from bastion.cli import access, audit, keys, store
+from bastion.cli import access, audit, keys, server, store
 from bastion.cli._common import STATE, emit, fail_cleanly, settings
 from bastion.sdk import init as sdk_init
 
@@ -19,6 +19,7 @@ app = typer.Typer(
 app.add_typer(keys.app, name="keys")
 app.add_typer(store.app, name="store")
 app.add_typer(audit.app, name="audit")
+app.command("server")(server.serve)
 app.add_typer(access.app, name="access")
 
 

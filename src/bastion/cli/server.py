@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import typer
@@ -13,8 +14,12 @@ from bastion.tls import DEFAULT_HOSTS
 
 
 def serve(
-    host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on."),
-    port: int = typer.Option(8443, "--port", min=0, max=65535, help="TCP port."),
+    host: str | None = typer.Option(
+        None, "--host", help="Address to listen on (default $BASTION_API__HOST or 127.0.0.1)."
+    ),
+    port: int | None = typer.Option(
+        None, "--port", min=0, max=65535, help="TCP port (default $BASTION_API__PORT or 8443)."
+    ),
     cert_file: Path | None = typer.Option(
         None, "--cert-file", help="Your own certificate (PEM); needs --key-file."
     ),
@@ -30,8 +35,8 @@ def serve(
     no_tls: bool = typer.Option(
         False, "--no-tls", help="Plain HTTP; allowed only on a loopback address."
     ),
-    grace: int = typer.Option(
-        10, "--grace", min=0, help="Seconds running requests get to finish on shutdown."
+    grace: int | None = typer.Option(
+        None, "--grace", min=0, help="Seconds running requests get to finish on shutdown."
     ),
 ) -> None:
     """Serve the HTTP API until Ctrl-C / SIGTERM (graceful: running requests finish).
@@ -42,21 +47,25 @@ def serve(
 
     Example: bastion --home ./.bastion server --port 8443
     """
-    options = ApiOptions(
-        host=host,
-        port=port,
-        tls=not no_tls,
-        cert_file=cert_file,
-        key_file=key_file,
-        tls_hosts=(*DEFAULT_HOSTS, *tls_host),
-        graceful_shutdown_seconds=grace,
-    )
     conf = settings()
+    base = ApiOptions.from_settings(conf)
+    options = replace(
+        base,
+        host=host if host is not None else base.host,
+        port=port if port is not None else base.port,
+        tls=base.tls and not no_tls,
+        cert_file=cert_file or base.cert_file,
+        key_file=key_file or base.key_file,
+        tls_hosts=tuple(dict.fromkeys((*DEFAULT_HOSTS, *base.tls_hosts, *tls_host))),
+        graceful_shutdown_seconds=grace if grace is not None else base.graceful_shutdown_seconds,
+    )
     with fail_cleanly():
         tls = server_tls(conf, options)
         app = create_app(conf, options=options)
     scheme = "https" if tls else "http"
-    err_console.print(f"Bastion API on {scheme}://{host}:{port}  (OpenAPI: /openapi.json)")
+    err_console.print(
+        f"Bastion API on {scheme}://{options.host}:{options.port}  (OpenAPI: /openapi.json)"
+    )
     if tls is not None and tls.ca_file is not None:
         err_console.print(f"Clients trust the CA certificate {tls.ca_file}")
     build_server(app, options, tls, log_config=LOGGING_CONFIG).run()

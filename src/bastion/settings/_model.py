@@ -38,6 +38,20 @@ class AuditSettings(BaseModel):
     digest_interval_seconds: int = Field(3600, ge=1)
 
 
+class ApiSettings(BaseModel):
+    """The HTTPS control plane (``bastion server``)."""
+
+    host: str = "127.0.0.1"
+    port: int = Field(8443, ge=0, le=65535)
+    tls: bool = Field(True, description="serve HTTPS; plain HTTP is allowed only on loopback")
+    cert_file: Path | None = Field(None, description="your own certificate (PEM)")
+    key_file: Path | None = Field(None, description="its private key (PEM)")
+    tls_hosts: tuple[str, ...] = ("localhost", "127.0.0.1", "::1")
+    max_json_bytes: int = Field(1 << 20, ge=1024)
+    max_object_bytes: int = Field(5 << 30, ge=1)
+    graceful_shutdown_seconds: int = Field(10, ge=0)
+
+
 class Settings(BaseSettings):
     """Root of all settings. Construct it once and pass it down."""
 
@@ -54,6 +68,7 @@ class Settings(BaseSettings):
     keys: KeysSettings = Field(default_factory=KeysSettings)
     store: StoreSettings = Field(default_factory=StoreSettings)
     audit: AuditSettings = Field(default_factory=AuditSettings)
+    api: ApiSettings = Field(default_factory=ApiSettings)
 
     @property
     def resolved_database_url(self) -> str:
