@@ -123,3 +123,15 @@ def test_simulate_and_explain_are_gated(owner: Bastion, user_session: UserSessio
     with pytest.raises(AccessDenied):
         alice.access.explain("00000000-0000-4000-8000-000000000000")
     assert call(owner, "iam:SimulatePrincipalPolicy", "*") == "ran"
+
+
+def test_validate_policy_warns_like_access_analyzer(owner: Bastion) -> None:
+    warnings = owner.access.validate_policy(
+        policy(allow("kms:Decrpyt"), allow("kms:Decrypt", "arn:bastion:s3:::bucket/*"))
+    )
+    codes = {w.code for w in warnings}
+    assert "unknown-action" in codes and "unused-resource" in codes
+    assert any("kms:Decrypt" in w.message for w in warnings if w.code == "unknown-action")
+    with pytest.raises(Invalid, match=r"policy_document\.Statement"):
+        owner.access.validate_policy('{"Version": "2012-10-17", "Statement": []}')
+    assert owner.access.validate_policy(policy(allow("kms:Decrypt"))) == []

@@ -78,6 +78,18 @@ _PROTECTED_PREFIXES = (
     "s3:existingobjecttag/",
 )
 """Keys only the authorizer fills: a room's ``extra`` cannot set them."""
+_CONNECTION_KEYS = frozenset(
+    (
+        "aws:SourceIp",
+        "aws:SecureTransport",
+        "aws:UserAgent",
+        "aws:RequestedRegion",
+        "aws:CalledVia",
+        "aws:ViaAWSService",
+        "kms:ViaService",
+    )
+)
+"""Keys the gate fills from the request context (none is protected): skipped by the filter."""
 
 ORG_WRITE_ACTIONS = frozenset(
     a.lower()
@@ -442,7 +454,9 @@ class PolicyAuthorizer:
         """Run the policy evaluation for one request of ``subject`` (at ``time``, default now)."""
         info = self.resources.lookup(resource)
         keys: dict[str, Any] = {
-            k: v for k, v in context.items() if not k.lower().startswith(_PROTECTED_PREFIXES)
+            k: v
+            for k, v in context.items()
+            if k in _CONNECTION_KEYS or not k.lower().startswith(_PROTECTED_PREFIXES)
         }
         keys.update(subject.context)
         resource_policies: dict[str, Policy] = {}
