@@ -25,6 +25,7 @@ from bastion.db import Database
 from bastion.gate import Gate
 from bastion.keys._root import RootSealer, load_root_sealer
 from bastion.settings import Settings
+from bastion.tls import ensure_local_ca
 from bastion.types import AccountId
 
 
@@ -67,6 +68,7 @@ def initialise(settings: Settings, *, clock: Clock | None = None) -> InitResult:
     clock = clock or SystemClock()
     settings.home.mkdir(parents=True, exist_ok=True)
     sealer, source = load_root_sealer(settings, create=True)
+    ensure_local_ca(settings.home, sealer)
     db = Database(settings.resolved_database_url)
     try:
         db.migrate()
