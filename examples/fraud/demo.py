@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import gzip
 import hashlib
+import json
 import os
 import shutil
 import sqlite3
@@ -22,7 +23,7 @@ from rich.panel import Panel
 from rich.table import Table
 
 import bastion
-from bastion.errors import BastionError
+from bastion.errors import AccessDenied, BastionError
 from bastion.settings import Settings
 
 console = Console()
@@ -76,9 +77,9 @@ def expect_error(fn: Callable[[], Any], kind: type[BastionError]) -> BastionErro
     raise DemoFailure(f"expected {kind.__name__}, but the call succeeded")
 
 
-def part1_secure_core(story: Story, home: Path, data: Path) -> None:
-    """Keys, the encrypted store and the tamper-evident audit trail."""
-    settings = Settings(home=home)
+def part1_secure_core(story: Story, settings: Settings, data: Path) -> Any:
+    """Keys, the encrypted store and the tamper-evident audit trail; returns the owner's client."""
+    home = settings.home
     state: dict[str, Any] = {}
     csv_bytes = gzip.decompress(data.read_bytes())
     csv_sha = hashlib.sha256(csv_bytes).hexdigest()
@@ -161,7 +162,7 @@ def part1_secure_core(story: Story, home: Path, data: Path) -> None:
         expect(hashlib.sha256(body).hexdigest() == csv_sha, "read-back differs after cancel")
         when = meta.deletion_date.strftime("%Y-%m-%d") if meta.deletion_date else "?"
         return (
-            f"deletion scheduled for {when}: reads refused while pending; cancelled, data reads again"
+            f"deletion set for {when}: reads refused while pending; cancelled, data reads again"
             f"\nwhile pending: {type(err).__name__}: {err.message}"
         )
 
@@ -175,9 +176,128 @@ def part1_secure_core(story: Story, home: Path, data: Path) -> None:
             "GROUP BY ALL ORDER BY n DESC, event_name LIMIT 6"
         )
         lines = "\n".join(f"  {row[0]:<22} {row[1]:<28} {row[2]}" for row in result.rows)
-        return f"trail intact: {report.records_checked} records verified\nSQL over the trail:\n{lines}"
+        return (
+            f"trail intact: {report.records_checked} records verified\nSQL over the trail:\n{lines}"
+        )
 
     story.step("verify the audit trail and query it with SQL", audit)
+    return client
+
+
+SEED_003_ROLE_POLICY = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {
+            "Sid": "ReadScoringData",
+            "Effect": "Allow",
+            "Action": ["s3:GetObject", "s3:ListBucket"],
+            "Resource": ["arn:bastion:s3:::fraud-data", "arn:bastion:s3:::fraud-data/*"],
+        },
+        {"Sid": "DecryptWithFraudKey", "Effect": "Allow", "Action": "kms:Decrypt", "Resource": ""},
+        {
+            "Sid": "NeverDestroy",
+            "Effect": "Deny",
+            "Action": ["s3:DeleteObject", "s3:DeleteBucket", "kms:ScheduleKeyDeletion"],
+            "Resource": "*",
+        },
+    ],
+}
+
+
+def part2_access(story: Story, settings: Settings, owner: Any) -> None:
+    """Seed 003's least-privilege role: what it may do, what it may not, and the trail of both."""
+    state: dict[str, Any] = {}
+    key_arn = owner.keys.describe_key("alias/fraud-data").arn
+    account = owner.account_id
+
+    def create_role() -> str:
+        policy = json.loads(json.dumps(SEED_003_ROLE_POLICY))
+        policy["Statement"][1]["Resource"] = key_arn
+        owner.access.create_user("fraud-app")
+        user_arn = f"arn:bastion:iam::{account}:user/fraud-app"
+        trust = {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Principal": {"AWS": user_arn},
+                    "Action": "sts:AssumeRole",
+                }
+            ],
+        }
+        role = owner.access.create_role("fraud-endpoint", trust, description="seed 003")
+        owner.access.put_role_policy("fraud-endpoint", "fraud-endpoint-access", policy)
+        owner.access.put_user_policy(
+            "fraud-app",
+            "may-assume-fraud-endpoint",
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": role.arn}
+                ],
+            },
+        )
+        state["token"] = owner.access.create_api_token(
+            user_name="fraud-app", description="demo", expires_in_days=1
+        )
+        state["role_arn"] = role.arn
+        return (
+            f"role {role.arn}: s3:GetObject on fraud-data + kms:Decrypt on the fraud key; "
+            f"explicit Deny on deletes\nuser fraud-app may only assume it (API token issued once)"
+        )
+
+    story.step("create seed 003's fraud-endpoint role and an app user", create_role)
+
+    def assume_and_use() -> str:
+        with bastion.connect(settings=settings, token=state["token"].token) as app:
+            creds = app.access.assume_role(state["role_arn"], "scoring-1", duration_seconds=900)
+        with bastion.connect(settings=settings, token=creds.session_token) as role:
+            who = role.access.get_caller_identity()
+            body = role.store.get_object("fraud-data", "raw/lending_club.csv")
+            denied = expect_error(
+                lambda: role.store.delete_object("fraud-data", "raw/lending_club.csv"),
+                AccessDenied,
+            )
+            implicit = expect_error(role.keys.list_keys, AccessDenied)
+        expect(bool(body), "the role could not read the dataset")
+        state["denied"] = denied
+        return (
+            f"as {who['Arn']} (expires {creds.expiration:%H:%M} UTC):\n"
+            f"  allowed  s3:GetObject (+ kms:Decrypt via S3): {len(body):,} bytes\n"
+            f"  denied   s3:DeleteObject: {denied.message}\n"
+            f"  denied   kms:ListKeys (nothing allows it): {implicit.message}"
+        )
+
+    story.step("assume the role: read allowed, delete and key listing denied", assume_and_use)
+
+    def simulate() -> str:
+        sim = owner.access.simulate(
+            state["role_arn"], "s3:DeleteObject", "arn:bastion:s3:::fraud-data/raw/lending_club.csv"
+        )
+        expect(sim.decision == "ExplicitDeny", f"simulator said {sim.decision}")
+        deciding = ", ".join(f"{v.policy}/{v.sid}" for v in sim.deciding)
+        return f"simulate s3:DeleteObject for the role: {sim.decision} by {deciding}"
+
+    story.step("the policy simulator names the deciding statement", simulate)
+
+    def trail() -> str:
+        events = owner.audit.lookup(event_name="DeleteObject", max_results=5).events
+        expect(bool(events), "the denied DeleteObject is not in the trail")
+        record = events[0].cloudtrail_event()
+        expect(record.get("errorCode") == "AccessDenied", "the denied call was not recorded so")
+        reads = owner.audit.lookup(event_name="GetObject", user=record["userIdentity"]["arn"])
+        return (
+            f"trail: DeleteObject by {record['userIdentity']['arn']} -> {record['errorCode']}\n"
+            f"  reason kept for auditors: {record.get('errorMessage')}\n"
+            f"  the same session's GetObject calls recorded: {len(reads.events)}"
+        )
+
+    story.step("both the allowed and the denied calls are in the audit trail", trail)
+
+
+def final_tamper(story: Story, settings: Settings, client: Any) -> None:
+    """Edit one audit row behind Bastion's back; verify must name it."""
+    home = settings.home
 
     def tamper() -> str:
         client.close()
@@ -219,7 +339,10 @@ def main() -> int:
     console.print(Panel.fit(f"Bastion demo — fraud scenario\nhome: {home}\ndata: {data}"))
     story = Story()
     try:
-        part1_secure_core(story, home, data)
+        settings = Settings(home=home)
+        owner = part1_secure_core(story, settings, data)
+        part2_access(story, settings, owner)
+        final_tamper(story, settings, owner)
     finally:
         if args.keep:
             console.print(f"home kept at {home}")
