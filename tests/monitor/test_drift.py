@@ -13,6 +13,7 @@ from scipy.special import rel_entr
 
 from bastion.monitor import DriftOptions, baseline, check
 from bastion.monitor._drift import (
+    EXACT_KS_LIMIT,
     benjamini_hochberg,
     chi_square,
     js_distance,
@@ -41,6 +42,14 @@ def test_ks_matches_scipy() -> None:
     distance = ks_distance(_sketch(BASE), _sketch(NOW))
     assert distance == pytest.approx(expected.statistic, abs=1e-12)
     assert ks_pvalue(distance, len(BASE), len(NOW)) == pytest.approx(expected.pvalue, rel=1e-9)
+
+
+@pytest.mark.parametrize("z", [1.0, 1.36, 2.0, 3.0])
+def test_large_samples_use_the_limiting_distribution_conservatively(z: float) -> None:
+    n = 2 * (EXACT_KS_LIMIT + 1)  # effective size n * n / 2n = EXACT_KS_LIMIT + 1
+    d = z / math.sqrt(EXACT_KS_LIMIT + 1)
+    exact = stats.kstwo.sf(d, EXACT_KS_LIMIT + 1)
+    assert exact <= ks_pvalue(d, n, n) <= exact * 1.025
 
 
 def test_wasserstein_matches_scipy() -> None:

@@ -55,9 +55,21 @@ def ks_distance(baseline: Kll, current: Kll) -> float:
     return float(np.max(gaps)) / (n * m)
 
 
+EXACT_KS_LIMIT = 10_000
+"""Above this effective sample size the KS p-value uses the limiting (Kolmogorov) distribution."""
+
+
 def ks_pvalue(distance: float, n: int, m: int) -> float:
-    """Two-sided asymptotic p-value of a two-sample KS distance (SciPy's ``ks_2samp`` 'asymp')."""
+    """Two-sided asymptotic p-value of a two-sample KS distance.
+
+    SciPy's ``ks_2samp`` 'asymp' formula (``kstwo`` at the effective size ``n m / (n + m)``) up to
+    ``EXACT_KS_LIMIT``; beyond it Kolmogorov's limiting distribution of ``sqrt(size) * distance``,
+    which there agrees within 2.5 % (erring towards larger p-values) and costs microseconds
+    instead of up to tenths of a second.
+    """
     effective = max(1.0, float(np.round(n * m / (n + m))))
+    if effective > EXACT_KS_LIMIT:
+        return float(np.clip(stats.kstwobign.sf(distance * math.sqrt(effective)), 0.0, 1.0))
     return float(np.clip(stats.kstwo.sf(distance, effective), 0.0, 1.0))
 
 
