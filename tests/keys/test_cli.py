@@ -60,7 +60,8 @@ def test_key_lifecycle_from_the_command_line(home: Path, tmp_path: Path) -> None
     assert cli(home, "alias", "alias/fraud-data", other, "--json")["target_key_id"] == other
 
     policy = tmp_path / "policy.json"
-    policy.write_text('{"Version": "2012-10-17", "Statement": []}')
+    statement = {"Effect": "Allow", "Principal": "*", "Action": "kms:*", "Resource": "*"}
+    policy.write_text(json.dumps({"Version": "2012-10-17", "Statement": [statement]}))
     assert cli(home, "create", "--policy-file", str(policy), "--json")["key_state"] == "Enabled"
 
 

@@ -21,6 +21,13 @@ from bastion.errors import (
 from bastion.keys import KeysClient, KeyService, KeyState
 from bastion.testing import FrozenClock
 
+OPEN_POLICY = json.dumps(
+    {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Principal": "*", "Action": "kms:*", "Resource": "*"}],
+    }
+)
+
 
 def test_create_key_defaults(keys: KeysClient, clock: FrozenClock) -> None:
     key = keys.create_key(description="fraud data", tags={"team": "risk"})
@@ -175,7 +182,7 @@ def test_schedule_deletion_makes_key_unusable(keys: KeysClient, clock: FrozenClo
         lambda: keys.rotate_key_on_demand(key.key_id),
         lambda: keys.schedule_key_deletion(key.key_id),
         lambda: keys.tag_resource(key.key_id, {"a": "b"}),
-        lambda: keys.put_key_policy(key.key_id, "{}"),
+        lambda: keys.put_key_policy(key.key_id, OPEN_POLICY),
     ):
         with pytest.raises(InvalidState, match="pending deletion"):
             call()
@@ -261,7 +268,7 @@ def test_cancelled_deletion_is_not_carried_out(keys: KeysClient, clock: FrozenCl
 
 def test_key_policy_round_trip_and_validation(keys: KeysClient) -> None:
     key = keys.create_key()
-    doc = json.dumps({"Version": "2012-10-17", "Statement": []})
+    doc = OPEN_POLICY
     keys.put_key_policy(key.key_id, doc)
     assert keys.get_key_policy(key.key_id) == doc
     with pytest.raises(Invalid, match="invalid JSON"):
@@ -277,9 +284,8 @@ def test_key_policy_round_trip_and_validation(keys: KeysClient) -> None:
 
 
 def test_custom_policy_at_create(keys: KeysClient) -> None:
-    doc = '{"Version": "2012-10-17", "Statement": []}'
-    key = keys.create_key(policy=doc)
-    assert keys.get_key_policy(key.arn) == doc
+    key = keys.create_key(policy=OPEN_POLICY)
+    assert keys.get_key_policy(key.arn) == OPEN_POLICY
 
 
 def test_tags(keys: KeysClient) -> None:
@@ -337,3 +343,35 @@ def test_concurrent_create_alias_has_one_winner(make_service: Callable[..., KeyS
         thread.join()
     assert sorted(outcomes) == ["conflict", "conflict", "conflict", "created"]
     assert [a.alias_name for a in service.list_aliases()] == ["alias/race"]
+
+
+@pytest.mark.parametrize(
+    ("statement", "field"),
+    [
+        ({"Effect": "Allow", "Action": "kms:*", "Resource": "*"}, "policy.Statement[0].Principal"),
+        ({"Effect": "Maybe", "Principal": "*", "Action": "kms:*"}, "policy.Statement[0].Effect"),
+        ({"Effect": "Allow", "Principal": "*", "Acton": "kms:*"}, "policy.Statement[0].Acton"),
+        (
+            {"Effect": "Allow", "Principal": "*", "Action": "kms:*", "Condition": {"Nope": {}}},
+            "policy.Statement[0].Condition.Nope",
+        ),
+    ],
+)
+def test_invalid_key_policy_is_refused_with_its_json_path(
+    keys: KeysClient, statement: dict[str, object], field: str
+) -> None:
+    doc = json.dumps({"Version": "2012-10-17", "Statement": [statement]})
+    key = keys.create_key()
+    before = keys.get_key_policy(key.key_id)
+    with pytest.raises(Invalid) as exc:
+        keys.put_key_policy(key.key_id, doc)
+    assert exc.value.field == field and "PutKeyPolicy" in str(exc.value)
+    assert keys.get_key_policy(key.key_id) == before
+    count = len(keys.list_keys())
+    with pytest.raises(Invalid) as exc:
+        keys.create_key(policy=doc)
+    assert exc.value.field == field and "CreateKey" in str(exc.value)
+    assert len(keys.list_keys()) == count
+    with pytest.raises(Invalid) as exc:
+        keys.put_key_policy(key.key_id, json.dumps({"Version": "2012-10-17", "Statement": []}))
+    assert exc.value.field == "policy.Statement"

@@ -14,7 +14,7 @@ from dataclasses import replace
 from functools import partial
 from typing import Any, Protocol, TypeVar
 
-from bastion.access import Principal, ResourceInfo
+from bastion.access import Principal, ResourceInfo, request_tag_keys
 from bastion.clock import Clock, iso_z
 from bastion.db import Database
 from bastion.errors import BastionError, Invalid
@@ -119,6 +119,17 @@ def _with_context_keys(
     return replace(base, extra=extra)
 
 
+def _with_request_tags(context: RequestContext | None, tags: object) -> RequestContext | None:
+    """Expose the tags being set to policy conditions (aws:RequestTag/<key>, aws:TagKeys)."""
+    if not isinstance(tags, Mapping) or not all(isinstance(k, str) for k in tags):
+        return context  # refused by the service's validation, after the gate
+    extra = request_tag_keys(tags)
+    if not extra:
+        return context
+    base = context or RequestContext()
+    return replace(base, extra={**base.extra, **extra})
+
+
 def _data_key_params(
     key_id: object, encryption_context: object, key_spec: str | None, number_of_bytes: int | None
 ) -> dict[str, Any]:
@@ -219,7 +230,7 @@ class KeysClient:
             lambda: self._service.create_key(
                 description=description, tags=tags, policy=policy, key_usage=key_usage
             ),
-            context,
+            _with_request_tags(context, tags),
             lambda md: {"keyMetadata": _metadata_element(md)},
         )
 
@@ -468,7 +479,7 @@ class KeysClient:
             self._key(key_id),
             {"keyId": key_id, "tags": shown},
             lambda: self._service.tag_resource(key_id, tags),
-            context,
+            _with_request_tags(context, tags),
         )
 
     def untag_resource(

@@ -26,7 +26,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Row
 
+from bastion._text import has_control, unstorable
 from bastion.access import PARTITION
+from bastion.access.policy import parse_policy
 from bastion.clock import Clock, iso_z
 from bastion.db import Database
 from bastion.errors import (
@@ -87,8 +89,12 @@ ALIAS_EXPECTED = (
 )
 TARGET_EXPECTED = "a key id or key ARN (an alias cannot point at another alias)"
 POLICY_EXPECTED = "a JSON object of at most 32 KB (a key policy document)"
-TAG_KEY_EXPECTED = "a string of 1-128 characters not starting with 'aws:'"
-TAG_VALUE_EXPECTED = "a string of at most 256 characters"
+TAG_KEY_EXPECTED = (
+    "a string of 1-128 characters, without control characters, not starting with 'aws:'"
+)
+TAG_VALUE_EXPECTED = "a string of at most 256 characters without control characters"
+TEXT_EXPECTED = "text without NUL characters or lone surrogates"
+IDENTIFIER_TEXT_EXPECTED = "an identifier without control characters or lone surrogates"
 
 
 def _utc(moment: datetime) -> datetime:
@@ -170,6 +176,10 @@ class KeyService:
         if not isinstance(value, str) or not value or len(value) > MAX_IDENTIFIER:
             shown = value if isinstance(value, str) else type(value).__name__
             raise Invalid(field, got=shown, expected=IDENTIFIER_EXPECTED, operation=operation)
+        if has_control(value):
+            raise Invalid(
+                field, got=_safe(value), expected=IDENTIFIER_TEXT_EXPECTED, operation=operation
+            )
         if value.startswith(ALIAS_PREFIX):
             return _Ident("alias", value)
         if value.startswith("arn:"):
@@ -194,7 +204,9 @@ class KeyService:
         try:
             ident = self._parse(identifier, operation="resolve")
         except (Invalid, NotFound):
-            return Arn(identifier) if isinstance(identifier, str) else self.key_arn("*")
+            if isinstance(identifier, str) and not has_control(identifier):
+                return Arn(identifier)
+            return self.key_arn("*")
         if ident.kind == "key":
             return self.key_arn(ident.value)
         with self.db.read() as conn:
@@ -289,6 +301,10 @@ class KeyService:
                 got=description if isinstance(description, str) else type(description).__name__,
                 expected=f"a string of at most {MAX_DESCRIPTION} characters",
                 operation=op,
+            )
+        if unstorable(description):
+            raise Invalid(
+                "description", got=_safe(description), expected=TEXT_EXPECTED, operation=op
             )
         if key_usage != KEY_USAGE:
             raise Invalid(
@@ -691,6 +707,14 @@ class KeyService:
         op = "UntagResource"
         if isinstance(tag_keys, str) or not all(isinstance(k, str) for k in tag_keys):
             raise Invalid("tag_keys", got=tag_keys, expected="a list of tag keys", operation=op)
+        for tag_key in tag_keys:
+            if not isinstance(tag_key, str) or has_control(tag_key):
+                raise Invalid(
+                    "tag_keys",
+                    got=_safe(tag_key) if isinstance(tag_key, str) else type(tag_key).__name__,
+                    expected=f"tag keys as {TAG_KEY_EXPECTED}",
+                    operation=op,
+                )
         with self.db.write() as conn:
             row = self._key_row(conn, key_id, operation=op, lock=True)
             self._refuse_pending(row)
@@ -988,13 +1012,19 @@ class KeyService:
 # --------------------------------------------------------------------- validation helpers
 
 
+def _safe(text: str) -> str:
+    """``text`` as it can be shown in a message and logged (lone surrogates escaped)."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
 def _validate_alias(value: object, *, operation: str) -> str:
     if (
         not isinstance(value, str)
         or not _ALIAS_RE.fullmatch(value)
         or value.startswith(RESERVED_ALIAS_PREFIX)
     ):
-        raise Invalid("alias_name", got=value, expected=ALIAS_EXPECTED, operation=operation)
+        shown = _safe(value) if isinstance(value, str) else type(value).__name__
+        raise Invalid("alias_name", got=shown, expected=ALIAS_EXPECTED, operation=operation)
     return value
 
 
@@ -1007,6 +1037,10 @@ def _validate_policy(policy: object, *, operation: str) -> None:
     if size > MAX_POLICY_BYTES:
         raise Invalid(
             "policy", got=f"<{size} bytes>", expected=POLICY_EXPECTED, operation=operation
+        )
+    if unstorable(policy):
+        raise Invalid(
+            "policy", got=f"<{size} bytes>", expected=f"{TEXT_EXPECTED}", operation=operation
         )
     try:
         document = json.loads(policy)
@@ -1024,6 +1058,15 @@ def _validate_policy(policy: object, *, operation: str) -> None:
             expected=POLICY_EXPECTED,
             operation=operation,
         )
+    try:
+        parse_policy(policy, kind="resource")
+    except Invalid as exc:
+        raise Invalid(
+            f"policy.{exc.field}" if exc.field else "policy",
+            got=exc.got,
+            expected=exc.expected,
+            operation=operation,
+        ) from None
 
 
 def _check_policy_name(name: object, *, operation: str) -> None:
@@ -1046,14 +1089,22 @@ def _validate_tags(tags: object, *, operation: str) -> dict[str, str]:
         )
     clean: dict[str, str] = {}
     for key, value in tags.items():
-        if not isinstance(key, str) or not 1 <= len(key) <= 128 or key.lower().startswith("aws:"):
-            raise Invalid(
-                "tags", got=key, expected=f"tag keys as {TAG_KEY_EXPECTED}", operation=operation
-            )
-        if not isinstance(value, str) or len(value) > 256:
+        if (
+            not isinstance(key, str)
+            or not 1 <= len(key) <= 128
+            or key.lower().startswith("aws:")
+            or has_control(key)
+        ):
             raise Invalid(
                 "tags",
-                got=f"{key}={value!r}",
+                got=_safe(key) if isinstance(key, str) else type(key).__name__,
+                expected=f"tag keys as {TAG_KEY_EXPECTED}",
+                operation=operation,
+            )
+        if not isinstance(value, str) or len(value) > 256 or has_control(value):
+            raise Invalid(
+                "tags",
+                got=f"{_safe(key)}={_safe(value) if isinstance(value, str) else value!r}",
                 expected=f"tag values as {TAG_VALUE_EXPECTED}",
                 operation=operation,
             )

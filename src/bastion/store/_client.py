@@ -10,9 +10,10 @@ from __future__ import annotations
 import io
 import os
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from typing import Any, BinaryIO, Protocol, TypeVar
 
-from bastion.access import Principal, ResourceInfo
+from bastion.access import Principal, ResourceInfo, request_tag_keys
 from bastion.clock import Clock
 from bastion.db import Database
 from bastion.errors import BastionError, Invalid
@@ -68,6 +69,12 @@ class StoreRuntime(Protocol):
 
     @property
     def account_id(self) -> AccountId: ...
+
+
+def _tagged(context: RequestContext, tags: Mapping[str, str]) -> RequestContext:
+    """``context`` with ``aws:RequestTag/<key>`` and ``aws:TagKeys`` for the tags being set."""
+    extra = request_tag_keys(tags)
+    return replace(context, extra={**context.extra, **extra}) if extra else context
 
 
 def _sse(info: ObjectInfo) -> dict[str, Any]:
@@ -169,7 +176,7 @@ class StoreClient:
             lambda: self._service.create_bucket(
                 bucket, default_key_id=default_key_id, tags=clean_tags, context=ctx
             ),
-            ctx,
+            _tagged(ctx, clean_tags),
             respond=lambda b: {"defaultKmsKeyArn": b.default_kms_key_arn},
         )
 
@@ -256,7 +263,7 @@ class StoreClient:
                 on_progress=on_progress,
                 context=ctx,
             ),
-            ctx,
+            _tagged(ctx, clean_tags),
             respond=_sse,
         )
 
@@ -456,7 +463,7 @@ class StoreClient:
             object_arn(b, k),
             {"bucketName": b, "key": k, "tagging": clean_tags},
             lambda: self._service.put_object_tagging(b, k, clean_tags),
-            context,
+            _tagged(context or RequestContext(), clean_tags),
         )
 
     def get_object_tagging(

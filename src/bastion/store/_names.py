@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import ipaddress
 import re
-import unicodedata
 from collections.abc import Mapping
 
+from bastion._text import has_control
 from bastion.errors import Invalid
 from bastion.types import Arn, BucketName, ObjectKey
 
@@ -83,11 +83,6 @@ def validate_bucket_name(name: object, *, operation: str) -> BucketName:
     return BucketName(name)
 
 
-def _has_control(text: str) -> bool:
-    """Control characters (NUL included) and lone surrogates, which no database stores."""
-    return any(unicodedata.category(ch) in ("Cc", "Cs") for ch in text)
-
-
 def validate_object_key(key: object, *, max_length: int, operation: str) -> ObjectKey:
     """Return ``key`` if it is a safe object key, else raise Invalid naming ``key`` and the rule.
 
@@ -112,7 +107,7 @@ def validate_object_key(key: object, *, max_length: int, operation: str) -> Obje
         raise bad(KEY_ABSOLUTE)
     if "\\" in key:
         raise bad(KEY_BACKSLASH)
-    if _has_control(key):
+    if has_control(key):
         raise bad(KEY_CONTROL)
     if ".." in key.split("/"):
         raise bad(KEY_TRAVERSAL)
@@ -123,7 +118,7 @@ def validate_key_fragment(value: object, *, field: str, max_length: int, operati
     """A listing prefix or start key: text that could begin a valid key (may be empty)."""
     if not isinstance(value, str):
         raise Invalid(field, got=value, expected="a string", operation=operation)
-    if _has_control(value):
+    if has_control(value):
         raise Invalid(field, got=value, expected=KEY_CONTROL, operation=operation)
     if len(value.encode()) > max_length:
         raise Invalid(
@@ -146,9 +141,9 @@ def validate_tags(tags: Mapping[str, str] | None, *, limit: int, operation: str)
             "tags", got=f"{len(tags)} tags", expected=f"at most {limit} tags", operation=operation
         )
     for name, value in tags.items():
-        if not isinstance(name, str) or not 1 <= len(name) <= 128 or _has_control(name):
+        if not isinstance(name, str) or not 1 <= len(name) <= 128 or has_control(name):
             raise Invalid("tags", got=name, expected=TAG_KEY, operation=operation)
-        if not isinstance(value, str) or len(value) > 256 or _has_control(value):
+        if not isinstance(value, str) or len(value) > 256 or has_control(value):
             raise Invalid(f"tags[{name}]", got=value, expected=TAG_VALUE, operation=operation)
     return dict(tags)
 
@@ -165,7 +160,7 @@ def validate_metadata(metadata: Mapping[str, str] | None, *, operation: str) -> 
     for name, value in metadata.items():
         if not isinstance(name, str) or not _METADATA_NAME.fullmatch(name):
             raise Invalid("metadata", got=name, expected=METADATA_NAME, operation=operation)
-        if not isinstance(value, str) or _has_control(value):
+        if not isinstance(value, str) or has_control(value):
             raise Invalid(
                 f"metadata[{name}]", got=value, expected=METADATA_VALUE, operation=operation
             )
