@@ -4,7 +4,7 @@
 
     BastionError                      (HTTP status, stable code, AWS-style error code)
     ├── Invalid(field, got, expected) 400 invalid            a parameter has a wrong value
-    │   └── InvalidCiphertext         400 invalid-ciphertext ciphertext/context do not authenticate
+    ├── InvalidCiphertext             400 invalid-ciphertext ciphertext/context do not authenticate
     ├── AccessDenied(reason)          403 access-denied      the gate refused the call
     ├── NotFound                      404 not-found          the named thing does not exist
     ├── Conflict                      409 conflict           the thing exists / is in the way
