@@ -16,6 +16,7 @@ SRC = Path(__file__).resolve().parents[2] / "src" / "bastion"
 ORDER = [
     "errors",
     "types",
+    "_text",
     "clock",
     "settings",
     "db",
