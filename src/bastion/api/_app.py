@@ -18,6 +18,7 @@ from fastapi.openapi.utils import get_openapi
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bastion._runtime import Runtime, open_runtime
+from bastion.access import AccessClient
 from bastion.api._auth import Authenticator, CallerDep, streams_body
 from bastion.api._errors import (
     error_response,
@@ -79,9 +80,15 @@ def audit_client(runtime: RuntimeDep) -> AuditClient:
     return AuditClient(runtime)
 
 
+def access_client(runtime: RuntimeDep) -> AccessClient:
+    """Identities, policies and credentials as the caller."""
+    return AccessClient(runtime)
+
+
 KeysDep = Annotated[KeysClient, Depends(keys_client)]
 StoreDep = Annotated[StoreClient, Depends(store_client)]
 AuditDep = Annotated[AuditClient, Depends(audit_client)]
+AccessDep = Annotated[AccessClient, Depends(access_client)]
 
 
 class EdgeMiddleware:
@@ -216,7 +223,7 @@ def create_app(
     into principals: by default the runtime's own (``runtime.authenticator``: API tokens, role
     session tokens and SigV4 access keys of the home).
     """
-    from bastion.api.routers import audit, keys, store
+    from bastion.api.routers import access, audit, keys, store
 
     owned = runtime is None
     rt = runtime if runtime is not None else open_runtime(settings, clock=clock)
@@ -235,9 +242,10 @@ def create_app(
     app = FastAPI(
         title="Bastion control plane",
         version=API_VERSION,
-        description="Keys (KMS semantics), the encrypted store (S3 semantics) and the audit "
-        "trail (CloudTrail semantics). Every route is one action through the gate: "
-        "authenticated, authorized and recorded. Errors share one JSON shape.",
+        description="Keys (KMS semantics), the encrypted store (S3 semantics), the audit "
+        "trail (CloudTrail semantics) and access control (IAM/STS semantics). Every route is "
+        "one action through the gate: authenticated, authorized and recorded. Errors share one "
+        "JSON shape.",
         lifespan=lifespan,
         redirect_slashes=False,
         docs_url=None,
@@ -251,12 +259,14 @@ def create_app(
     app.include_router(keys.router)
     app.include_router(store.router)
     app.include_router(audit.router)
+    app.include_router(access.router)
     app.add_middleware(EdgeMiddleware, options=opts)
     app.openapi = _openapi(app)  # type: ignore[method-assign]
     return app
 
 
 __all__ = [
+    "AccessDep",
     "ApiState",
     "AuditDep",
     "KeysDep",
