@@ -130,7 +130,9 @@ def test_key_of_another_backend_is_refused_by_name(make_service: Callable[..., K
 @pytest.mark.filterwarnings(
     "ignore:Skipped unsupported reflection of expression-based index:sqlalchemy.exc.SAWarning"
 )
-@pytest.mark.filterwarnings("ignore:autogenerate skipping metadata-specified expression-based index")
+@pytest.mark.filterwarnings(
+    "ignore:autogenerate skipping metadata-specified expression-based index"
+)
 def test_migration_matches_tables(database: Database) -> None:
     mine = {t.name for t in TABLES}
     with database.engine.connect() as conn:

@@ -23,9 +23,9 @@ from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
-from botocore.auth import S3SigV4Auth, SigV4Auth  # type: ignore[import-untyped]
-from botocore.awsrequest import AWSRequest  # type: ignore[import-untyped]
-from botocore.credentials import Credentials  # type: ignore[import-untyped]
+from botocore.auth import S3SigV4Auth, SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials
 from sqlalchemy.exc import IntegrityError
 
 from bastion.access._context import RequestContext

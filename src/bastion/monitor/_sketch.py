@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Literal
 
-import datasketches  # type: ignore[import-untyped]
+import datasketches
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
