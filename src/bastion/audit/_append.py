@@ -13,7 +13,6 @@ exactly the records committed before it.
 from __future__ import annotations
 
 import json
-import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
@@ -31,7 +30,7 @@ from bastion.keys._root import RootSealer
 
 LOCK = "audit"
 #: the key ``Database.lock(conn, "audit")`` uses, so both paths exclude each other
-LOCK_KEY = zlib.crc32(LOCK.encode()) & 0x7FFFFFFF
+LOCK_KEY = Database.lock_key(LOCK)
 _HEAD = "SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1"
 
 

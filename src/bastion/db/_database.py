@@ -84,13 +84,15 @@ class Database:
         with self.engine.connect() as conn, conn.begin():
             yield conn
 
+    @staticmethod
+    def lock_key(name: str) -> int:
+        """The PostgreSQL advisory-lock key of ``name`` (for code on a raw DBAPI connection)."""
+        return zlib.crc32(name.encode()) & 0x7FFFFFFF
+
     def lock(self, conn: Connection, name: str) -> None:
         """Serialise writers on ``name`` until the transaction ends (no-op on SQLite)."""
         if not self.is_sqlite:
-            conn.execute(
-                sa.text("SELECT pg_advisory_xact_lock(:k)"),
-                {"k": zlib.crc32(name.encode()) & 0x7FFFFFFF},
-            )
+            conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": self.lock_key(name)})
 
     def migrate(self) -> None:
         """Bring the schema to the newest revision (safe to run again)."""
