@@ -22,6 +22,7 @@ from bastion.access import (
 from bastion.audit import AuditTrail
 from bastion.clock import Clock, SystemClock
 from bastion.db import Database
+from bastion.events import EventLog
 from bastion.gate import Gate
 from bastion.keys._root import RootSealer, load_root_sealer
 from bastion.settings import Settings
@@ -42,6 +43,7 @@ class Runtime:
     trail: AuditTrail
     principal: Principal
     authenticator: Authenticator
+    events: EventLog
 
     @property
     def region(self) -> str:
@@ -132,4 +134,5 @@ def open_runtime(
         trail=trail,
         principal=caller,
         authenticator=authenticator,
+        events=EventLog(db=db, clock=clock),
     )

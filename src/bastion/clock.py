@@ -24,4 +24,9 @@ def iso_z(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-__all__ = ["Clock", "SystemClock", "iso_z"]
+def aware(moment: datetime) -> datetime:
+    """``moment`` with UTC attached when the database handed it back naive (SQLite)."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+__all__ = ["Clock", "SystemClock", "aware", "iso_z"]

@@ -17,6 +17,7 @@ from bastion.access import Principal, ResourceInfo, request_tag_keys
 from bastion.clock import Clock
 from bastion.db import Database
 from bastion.errors import BastionError, Invalid
+from bastion.events import EventLog
 from bastion.gate import Gate, RequestContext
 from bastion.keys import KeysClient
 from bastion.settings import Settings
@@ -70,6 +71,9 @@ class StoreRuntime(Protocol):
     @property
     def account_id(self) -> AccountId: ...
 
+    @property
+    def events(self) -> EventLog: ...
+
 
 def _tagged(context: RequestContext, tags: Mapping[str, str]) -> RequestContext:
     """``context`` with ``aws:RequestTag/<key>`` and ``aws:TagKeys`` for the tags being set."""
@@ -104,6 +108,7 @@ class StoreClient:
             settings=settings,
             account_id=runtime.account_id,
             keys=keys,
+            events=runtime.events,
             blobs=BlobStore(
                 settings.resolved_store_url, storage_options=settings.store.storage_options
             ),
@@ -133,15 +138,18 @@ class StoreClient:
         context: RequestContext | None,
         respond: Callable[[T], Mapping[str, Any] | None] | None = None,
     ) -> T:
-        return self.runtime.gate.call(
-            self.runtime.principal,
-            action,
-            resource,
-            params,
-            handler,
-            context=context,
-            respond=respond,
-        )
+        try:
+            return self.runtime.gate.call(
+                self.runtime.principal,
+                action,
+                resource,
+                params,
+                handler,
+                context=context,
+                respond=respond,
+            )
+        finally:
+            self.runtime.events.deliver_if_pending()
 
     def _key(self, key: object, operation: str) -> ObjectKey:
         return validate_object_key(

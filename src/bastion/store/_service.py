@@ -40,6 +40,7 @@ from bastion.errors import (
     NotFound,
     Tampered,
 )
+from bastion.events import EventLog
 from bastion.gate import RequestContext
 from bastion.keys import KeysClient
 from bastion.keys._envelope import (
@@ -53,6 +54,7 @@ from bastion.keys._envelope import (
 )
 from bastion.settings import Settings
 from bastion.store._blobs import BlobStore
+from bastion.store._events import OBJECT_CREATED, OBJECT_REMOVED
 from bastion.store._models import (
     MANAGED_KEY_ALIAS,
     Bucket,
@@ -100,9 +102,11 @@ class StoreService:
         settings: Settings,
         account_id: AccountId,
         keys: KeysClient,
+        events: EventLog,
         blobs: BlobStore,
     ) -> None:
         self.db = db
+        self.events = events
         self.clock = clock
         self.settings = settings
         self.account_id = account_id
@@ -401,6 +405,21 @@ class StoreService:
                 conn.execute(
                     store_objects.update().where(_object_is(info.bucket, info.key)).values(**values)
                 )
+            self.events.emit(
+                conn,
+                kind=OBJECT_CREATED,
+                subject=object_arn(info.bucket, info.key),
+                account_id=self.account_id,
+                detail={
+                    "bucket": info.bucket,
+                    "key": info.key,
+                    "version_id": info.version_id,
+                    "size": info.size,
+                    "sha256": info.sha256,
+                    "kms_key_arn": info.kms_key_arn,
+                    "storage_class": info.storage_class.value,
+                },
+            )
         return None if old is None else str(old)
 
     def delete_object(self, bucket: BucketName, key: ObjectKey) -> bool:
@@ -411,6 +430,13 @@ class StoreService:
             ).scalar_one_or_none()
             if blob is not None:
                 conn.execute(store_objects.delete().where(_object_is(bucket, key)))
+                self.events.emit(
+                    conn,
+                    kind=OBJECT_REMOVED,
+                    subject=object_arn(bucket, key),
+                    account_id=self.account_id,
+                    detail={"bucket": bucket, "key": key},
+                )
         if blob is None:
             return False
         self.blobs.remove(str(blob))
