@@ -99,6 +99,15 @@ def arn_service(arn: str) -> str | None:
     return parts[2]
 
 
+def arn_resource_type(arn: str) -> str | None:
+    """The resource type of an ARN (``model-package`` in ``arn:…:model-package/fraud/1``)."""
+    parts = arn.split(":", 5)
+    if len(parts) < 6 or parts[0] != "arn":
+        return None
+    kind, sep, _ = parts[5].partition("/")
+    return kind if sep and kind else None
+
+
 class ResourceProviders:
     """The per-service providers of one runtime, with a short cache in front of them."""
 
@@ -109,14 +118,19 @@ class ResourceProviders:
         self._lock = threading.Lock()
 
     def register(self, service: str, provider: ResourceProvider) -> None:
-        """Use ``provider`` for resources whose ARN names ``service`` (replaces an earlier one;
-        clients built per request re-register theirs, so the cache is kept)."""
+        """Use ``provider`` for resources whose ARN names ``service`` — or, for
+        ``service:type`` (``sagemaker:model-package``), only that resource type, so rooms sharing
+        a service each answer for their own resources. Replaces an earlier one; clients built per
+        request re-register theirs, so the cache is kept."""
         self._providers[service] = provider
 
     def lookup(self, resource: str) -> ResourceInfo | None:
         """The info for ``resource`` (cached for a second), or ``None`` without a provider."""
         service = arn_service(resource)
-        provider = self._providers.get(service) if service else None
+        if not service:
+            return None
+        provider = self._providers.get(f"{service}:{arn_resource_type(resource)}")
+        provider = provider or self._providers.get(service)
         if provider is None:
             return None
         now = time.monotonic()

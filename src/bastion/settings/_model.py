@@ -36,6 +36,11 @@ class AuditSettings(BaseModel):
     """The audit trail."""
 
     digest_interval_seconds: int = Field(3600, ge=1)
+    fsync: bool = Field(
+        False,
+        description="SQLite: fsync the trail at every commit, so acknowledged records survive "
+        "power loss too (default: they survive a crash of any process, as WAL commits do)",
+    )
 
 
 class ApiSettings(BaseModel):
@@ -50,6 +55,55 @@ class ApiSettings(BaseModel):
     max_json_bytes: int = Field(1 << 20, ge=1024)
     max_object_bytes: int = Field(5 << 30, ge=1)
     graceful_shutdown_seconds: int = Field(10, ge=0)
+
+
+class RegistrySettings(BaseModel):
+    """The model registry."""
+
+    bucket: str = Field("bastion-models", description="store bucket holding model artifacts")
+    key_alias: str = Field(
+        "alias/bastion/models", description="KMS alias of the key encrypting model artifacts"
+    )
+    signing_key_alias: str = Field(
+        "alias/bastion/model-signing",
+        description="KMS alias of the asymmetric key signing model manifests (made on first use)",
+    )
+    max_categories: int = Field(
+        50, ge=0, le=100_000, description="text features with at most this many values get a list"
+    )
+    trusted_skops_types: tuple[str, ...] = Field(
+        (), description="extra fully-qualified types skops may load (beyond its defaults)"
+    )
+    max_artifact_bytes: int = Field(20 << 30, ge=1, description="largest model artifact accepted")
+
+
+class MonitorSettings(BaseModel):
+    """Data-quality monitoring: the analytics engine, profile and drift defaults, the scheduler."""
+
+    engine: str = Field(
+        "duckdb",
+        description="duckdb (in-process), or a Spark master: local[*], spark://host:7077, yarn",
+        pattern=r"^(duckdb|local(\[(\*|[1-9][0-9]*)\])?|yarn|(spark|k8s)://\S+)$",
+    )
+    threads: int | None = Field(None, ge=1, le=1024, description="engine threads (None: all cores)")
+    memory_limit: str | None = Field(
+        None, pattern=r"^[0-9]+(\.[0-9]+)?\s*[KMGT]i?B$", description="DuckDB memory limit, e.g. 4GB"
+    )
+    kll_k: int = Field(2048, ge=8, le=65535, description="KLL sketch size k")
+    max_categories: int = Field(1000, ge=1, le=1_000_000, description="text values counted exactly")
+    batch_rows: int = Field(122_880, ge=1024, description="rows per Arrow batch")
+    drift_fdr: float = Field(0.05, gt=0, lt=1, description="Benjamini-Hochberg false discovery rate")
+    min_effect_numerical: float = Field(0.01, ge=0, le=1, description="smallest KS distance")
+    min_effect_categorical: float = Field(0.01, ge=0, le=1, description="smallest Cramer's V")
+    scheduler_poll_seconds: float = Field(30.0, gt=0, le=3600)
+    max_catch_up: int = Field(
+        168, ge=1, le=100_000, description="missed executions run per schedule after downtime"
+    )
+    execution_timeout_seconds: int = Field(
+        3600, ge=10, description="an InProgress execution older than this is taken as abandoned"
+    )
+    max_attempts: int = Field(3, ge=1, le=100, description="runs of an abandoned execution")
+    html_report: bool = Field(True, description="write report.html with each execution")
 
 
 class Settings(BaseSettings):
@@ -69,6 +123,8 @@ class Settings(BaseSettings):
     store: StoreSettings = Field(default_factory=StoreSettings)
     audit: AuditSettings = Field(default_factory=AuditSettings)
     api: ApiSettings = Field(default_factory=ApiSettings)
+    monitor: MonitorSettings = Field(default_factory=MonitorSettings)
+    registry: RegistrySettings = Field(default_factory=RegistrySettings)
 
     @property
     def resolved_database_url(self) -> str:

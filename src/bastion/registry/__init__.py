@@ -1,0 +1,1 @@
+"""Model registry: model groups and versions, approval, safe flavors, lineage and model cards."""
