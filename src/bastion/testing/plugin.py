@@ -89,3 +89,37 @@ def bastion(settings, clock):  # type: ignore[no-untyped-def]
     client = bastion_pkg.connect(settings=settings, clock=clock)
     yield client
     client.close()
+
+
+@pytest.fixture
+def connect_as(bastion):  # type: ignore[no-untyped-def]
+    """``connect_as(token)``: another connection to ``bastion``'s home, as the token's principal."""
+    import bastion as bastion_pkg
+
+    opened = []
+
+    def connect(token: str):  # type: ignore[no-untyped-def]
+        runtime = bastion.runtime
+        client = bastion_pkg.connect(settings=runtime.settings, clock=runtime.clock, token=token)
+        opened.append(client)
+        return client
+
+    yield connect
+    for client in opened:
+        client.close()
+
+
+@pytest.fixture
+def user_session(bastion, connect_as):  # type: ignore[no-untyped-def]
+    """``user_session(name, *statements)``: a new IAM user of ``bastion``'s home with an inline
+    policy of those statements, connected through a bearer token."""
+    import json
+
+    def make(name: str, *statements: dict):  # type: ignore[no-untyped-def, type-arg]
+        bastion.access.create_user(name)
+        if statements:
+            document = {"Version": "2012-10-17", "Statement": list(statements)}
+            bastion.access.put_user_policy(name, "inline", json.dumps(document))
+        return connect_as(bastion.access.create_api_token(user_name=name).token)
+
+    return make
