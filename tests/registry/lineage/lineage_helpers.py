@@ -78,7 +78,15 @@ def realistic_events(account_id: str) -> list[Event]:
         ),
         (
             "registry.ModelPackageStatusChanged",
-            {"model_package_arn": pkg1, "status": "Approved", "by": "alice", "reason": "ok"},
+            {
+                "model_package_arn": pkg1,
+                "group": "fraud",
+                "version": 1,
+                "from_status": "PendingManualApproval",
+                "to_status": "Approved",
+                "by": "alice",
+                "reason": "ok",
+            },
             "",
         ),
         ("serving.EndpointDeployed", {"endpoint_arn": fraud, "model_package_arn": pkg1}, ""),

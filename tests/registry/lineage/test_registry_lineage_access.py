@@ -104,3 +104,26 @@ def test_an_explicit_deny_wins_and_tags_can_be_required(
     tagged.create_context("ctx", "Endpoint", "bastion://ctx")
     tagged.delete_context("ctx")
     assert counts(bastion.runtime.db) == (1, 0, 0)
+
+
+def test_resource_tags_decide(
+    lineage: LineageClient, user_lineage: UserLineage, bastion: Bastion
+) -> None:
+    risk = lineage.create_artifact("DataSet", "s3://d/risk.csv", tags={"team": "risk"})
+    other = lineage.create_artifact("DataSet", "s3://d/other.csv", tags={"team": "ml"})
+    reader = user_lineage(
+        "reader",
+        policy(
+            allow(
+                ["sagemaker:DescribeArtifact", "sagemaker:QueryLineage"],
+                "*",
+                Condition={"StringEquals": {"aws:ResourceTag/team": "risk"}},
+            )
+        ),
+    )
+    assert reader.describe_artifact(risk.arn) == risk
+    assert reader.query_lineage(risk.arn).vertices[0].arn == risk.arn
+    with pytest.raises(AccessDenied):
+        reader.describe_artifact(other.arn)
+    with pytest.raises(AccessDenied):
+        reader.query_lineage(other.arn)

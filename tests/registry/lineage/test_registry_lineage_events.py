@@ -92,7 +92,9 @@ def test_the_realistic_chain_from_events(
     assert newest.producers[0].name.startswith("training-train-fraud-2-")
     assert [i.source_uri for i in newest.inputs] == ["s3://fraud-data/other.csv"]
     assert newest.deployment is not None and newest.deployment.properties["Variant"] == "AllTraffic"
-    assert found[1].model.source_types == ({"SourceIdType": "S3ETag", "Value": MODEL_SHA_1},)
+    assert found[1].model.source_types == (
+        {"SourceIdType": "Custom", "Value": f"manifest-sha256:{MODEL_SHA_1}"},
+    )
     approvals = lineage.list_actions(action_type="Approval").entities
     assert len(approvals) == 1
     assert approvals[0].properties["ApprovalStatus"] == "Approved"
@@ -102,7 +104,8 @@ def test_the_realistic_chain_from_events(
     assert {v.type for v in around.vertices} == {"Baseline", "DataSet"}
     assert len(around.of_type("Baseline")) == 3  # the action and its two outputs
     groups = lineage.list_contexts(context_type="ModelPackageGroup").entities
-    assert len(groups) == 1 and groups[0].source_uri.endswith("model-package/fraud")
+    assert len(groups) == 1
+    assert groups[0].source_uri == sagemaker_arn(bastion.account_id, "model-package-group/fraud")
 
 
 def test_replaying_events_changes_nothing(bastion: Bastion, stored: dict[str, str]) -> None:

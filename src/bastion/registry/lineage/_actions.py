@@ -4,7 +4,7 @@ Entities are the resource types ``artifact``, ``action`` and ``context`` (SageMa
 patterns). AddAssociation and DeleteAssociation are authorised on *both* ends (two records, as
 CopyObject), so a caller cannot hang an edge on an entity it may not touch. QueryLineage is
 authorised on its start entity, and on ``artifact/*`` (``context/*``) when a question names a
-dataset (endpoint) by URI instead of by ARN.
+dataset (endpoint) by URI instead of by ARN. An entity's tags are its ``aws:ResourceTag/…``.
 """
 
 from bastion.access import ResourceType, register_resource_types
@@ -33,19 +33,24 @@ LIST_ASSOCIATIONS = "sagemaker:ListAssociations"
 QUERY_LINEAGE = "sagemaker:QueryLineage"
 
 _TAGS = ("aws:RequestTag/${TagKey}", "aws:TagKeys")
+_RESOURCE_TAGS = ("aws:ResourceTag/${TagKey}",)
 
 register_resource_types(
     [
         ResourceType(
             name=ARTIFACT,
             arn="arn:${Partition}:sagemaker:${Region}:${Account}:artifact/${HashOfArtifactSource}",
+            condition_keys=_RESOURCE_TAGS,
         ),
         ResourceType(
-            name=ACTION, arn="arn:${Partition}:sagemaker:${Region}:${Account}:action/${ActionName}"
+            name=ACTION,
+            arn="arn:${Partition}:sagemaker:${Region}:${Account}:action/${ActionName}",
+            condition_keys=_RESOURCE_TAGS,
         ),
         ResourceType(
             name=CONTEXT,
             arn="arn:${Partition}:sagemaker:${Region}:${Account}:context/${ContextName}",
+            condition_keys=_RESOURCE_TAGS,
         ),
     ]
 )

@@ -12,10 +12,10 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any, Protocol, TypeVar
 
-from bastion.access import Principal, request_tag_keys
+from bastion.access import Principal, ResourceInfo, request_tag_keys
 from bastion.clock import Clock
 from bastion.db import Database
-from bastion.errors import Invalid
+from bastion.errors import BastionError, Invalid
 from bastion.gate import Gate, RequestContext
 from bastion.registry.lineage import _actions as actions
 from bastion.registry.lineage._models import (
@@ -127,6 +127,17 @@ class LineageClient:
             account_id=runtime.account_id,
             region=runtime.settings.region,
         )
+        for kind in (actions.ARTIFACT, actions.ACTION, actions.CONTEXT):
+            runtime.gate.register_resource_provider(f"sagemaker:{kind}", self._resource_info)
+
+    def _resource_info(self, arn: str) -> ResourceInfo | None:
+        """An entity's tags for the authorizer (``aws:ResourceTag/…``); None when there is no
+        such entity."""
+        try:
+            parse_arn(arn, field="resource", operation="authorize")
+            return ResourceInfo(tags=self._service.describe(Arn(arn)).tags)
+        except BastionError:
+            return None
 
     def arn_for(self, lineage_type: LineageType, resource_id: str) -> Arn:
         """The ARN of an entity of this account and region (an artifact's id, or the name of an

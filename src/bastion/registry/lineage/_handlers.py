@@ -12,11 +12,12 @@ What each event adds (SageMaker's automatic lineage, adapted):
 ``registry.ModelPackageCreated``
     DataSet artifacts for the training data (pinned to the content the store holds for an
     ``s3://`` URI, or to the ``sha256`` given) ``ContributedTo`` a TrainingJob action that
-    ``Produced`` the Model artifact (pinned to its SHA-256), which ``ContributedTo`` the
-    ModelPackage artifact, ``AssociatedWith`` its ModelPackageGroup context.
+    ``Produced`` the Model artifact (pinned to the SHA-256 of its signed manifest), which
+    ``ContributedTo`` the ModelPackage artifact, ``AssociatedWith`` its ModelPackageGroup
+    context. Without training data or job, only the model, package and group are recorded.
 ``registry.ModelPackageStatusChanged``
     The ModelPackage ``ContributedTo`` an Approval action whose properties hold the latest
-    status, who and why (an older event never overwrites a newer one).
+    status (``to_status``), who and why (an older event never overwrites a newer one).
 ``serving.EndpointDeployed``
     The ModelPackage ``ContributedTo`` a ModelDeployment action ``AssociatedWith`` the Endpoint
     context; deployments are never removed, so "which endpoints ever served" stays answerable.
@@ -72,6 +73,7 @@ BASELINE = "Baseline"
 
 DEFAULT_REGION = "local"
 _SLUG = re.compile(r"[^A-Za-z0-9]+")
+_PACKAGE_ARN = re.compile(r"(arn:bastion:sagemaker:[^:]*:[^:]*:)model-package/([^/]+)/[^/]+")
 _SAGEMAKER_ARN = re.compile(r"arn:bastion:sagemaker:([a-z0-9-]{1,32}):([0-9]{12}):(.+)")
 
 
@@ -114,8 +116,13 @@ def _sha256(value: object, field: str) -> str | None:
     return value
 
 
-def _content(sha256: str | None) -> list[dict[str, str]]:
-    return [{"SourceIdType": "S3ETag", "Value": sha256}] if sha256 else []
+def _content(sha256: str | None, id_type: str = "S3ETag") -> list[dict[str, str]]:
+    """An artifact's content id: a stored object's SHA-256 is its ETag in the store; a model
+    version is pinned by the SHA-256 of its signed manifest (``Custom``, ``manifest-sha256:…``)."""
+    if not sha256:
+        return []
+    value = sha256 if id_type == "S3ETag" else f"manifest-sha256:{sha256}"
+    return [{"SourceIdType": id_type, "Value": value}]
 
 
 def _region(*arns: str | None) -> str:
@@ -141,12 +148,14 @@ class _Writer:
         uri: str,
         sha256: str | None = None,
         properties: Mapping[str, str] | None = None,
+        *,
+        id_type: str = "S3ETag",
     ) -> Arn:
         return self.service.ensure_artifact(
             self.conn,
             artifact_type=kind,
             source_uri=uri,
-            source_types=_content(sha256),
+            source_types=_content(sha256, id_type),
             properties=properties,
             actor=self.actor,
             now=self.now,
@@ -199,6 +208,14 @@ def _stored_sha256(conn: Connection, uri: str) -> str | None:
     return str(row.sha256) if row is not None else None
 
 
+def _group_arn(package_arn: str) -> str:
+    """``…:model-package-group/<group>`` from ``…:model-package/<group>/<version>``."""
+    found = _PACKAGE_ARN.fullmatch(package_arn)
+    if found is None:
+        return package_arn.rsplit("/", 1)[0]
+    return f"{found.group(1)}model-package-group/{found.group(2)}"
+
+
 def _training_data(detail: Mapping[str, Any]) -> list[tuple[str, str | None]]:
     items = detail.get("training_data") or []
     if not isinstance(items, list) or len(items) > 100:
@@ -228,13 +245,15 @@ def _on_model_package_created(w: _Writer, detail: Mapping[str, Any]) -> None:
     assert package_arn is not None and artifact_uri is not None and group is not None
     version = str(detail.get("version", ""))
     sha256 = _sha256(detail.get("sha256"), "detail.sha256")
-    model = w.artifact(MODEL, artifact_uri, sha256, {"ModelPackageArn": package_arn[:256]})
+    model = w.artifact(
+        MODEL, artifact_uri, sha256, {"ModelPackageArn": package_arn[:256]}, id_type="Custom"
+    )
     package = w.artifact(
         MODEL_PACKAGE,
         package_arn,
         properties={"ModelPackageGroupName": group[:256], "ModelPackageVersion": version[:256]},
     )
-    group_uri = _uri(detail, "group_arn", required=False) or package_arn.rsplit("/", 1)[0]
+    group_uri = _group_arn(package_arn)
     group_context = w.named(
         LineageType.CONTEXT,
         MODEL_PACKAGE_GROUP,
@@ -264,7 +283,7 @@ def _on_model_package_created(w: _Writer, detail: Mapping[str, Any]) -> None:
 def _on_status_changed(w: _Writer, detail: Mapping[str, Any], seq: int) -> None:
     package_arn = _uri(detail, "model_package_arn")
     assert package_arn is not None
-    status = _text(detail, "status", required=False) or _text(detail, "approval_status")
+    status = _text(detail, "to_status", required=False) or _text(detail, "status")
     assert status is not None
     package = w.artifact(MODEL_PACKAGE, package_arn)
     approval = w.named(
