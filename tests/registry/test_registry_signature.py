@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import math
 
 import numpy as np
@@ -57,7 +58,7 @@ def test_round_trip_and_overrides(frame: pd.DataFrame) -> None:
     by = {f.name: f for f in wider.inputs}
     assert by["amount"].maximum == 1e6 and by["amount"].minimum == 5.0
     assert by["grade"].categories is None
-    with pytest.raises(Invalid, match="SignatureOverrides.nope"):
+    with pytest.raises(Invalid, match=r"SignatureOverrides\.nope"):
         sig.with_overrides({"nope": {"maximum": 1}})
 
 
@@ -126,7 +127,5 @@ def test_hostile_signatures_name_the_path(document: object, field: str) -> None:
     )
 )
 def test_any_json_is_parsed_or_refused_cleanly(document: object) -> None:
-    try:
+    with contextlib.suppress(Invalid):
         ModelSignature.from_dict({"inputs": document})
-    except Invalid:
-        pass
