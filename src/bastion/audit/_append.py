@@ -1,10 +1,17 @@
-"""The write path: one transaction per append on a raw pooled DBAPI connection.
+"""The write path: appends commit in groups, on a connection the trail keeps.
 
-Appends are the hottest write in Bastion (one per gated call), so they skip SQLAlchemy's
-connection and event machinery (measured 2-2.5x faster) but keep :meth:`Database.write` and
-:meth:`Database.lock`'s semantics exactly: ``BEGIN IMMEDIATE`` on SQLite, and on PostgreSQL the
-transaction-scoped advisory lock that ``db.lock(conn, "audit")`` takes (same key), sent in one
-round trip with the read of the chain's head.
+Appends are the hottest write in Bastion (one per gated call). They skip SQLAlchemy's connection
+and event machinery but keep :meth:`Database.write` and :meth:`Database.lock`'s semantics
+exactly: ``BEGIN IMMEDIATE`` on SQLite, and on PostgreSQL the transaction-scoped advisory lock
+that ``db.lock(conn, "audit")`` takes (same key), sent in one round trip with the read of the
+chain's head. So appends from any number of processes form one chain.
+
+* On a SQLite file each process keeps one DBAPI connection for the trail (opened through the
+  engine, so with its pragmas; a forked child opens its own; closed when the engine is disposed).
+  On PostgreSQL (and an in-memory SQLite) a transaction borrows a raw pooled connection.
+* :class:`GroupCommit`: appends from threads of one process that arrive while a transaction is
+  running are committed together by the next one, and every caller returns only once *its*
+  records are committed. Nothing is acknowledged before its commit, so nothing is buffered.
 
 Digests are written inside the same transaction when one is due, so a digest always covers
 exactly the records committed before it.
@@ -13,11 +20,18 @@ exactly the records committed before it.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+import logging
+import os
+import threading
+import weakref
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
+
+import sqlalchemy as sa
 
 from bastion.audit._chain import GENESIS
 from bastion.audit._digest import DigestRange, Signer, digest_body, open_key
@@ -27,6 +41,8 @@ from bastion.audit._tables import field_sql
 from bastion.clock import iso_z
 from bastion.db import Database
 from bastion.keys._root import RootSealer
+
+log = logging.getLogger(__name__)
 
 LOCK = "audit"
 #: the key ``Database.lock(conn, "audit")`` uses, so both paths exclude each other
@@ -52,14 +68,22 @@ class LastDigest:
 class Writer:
     """Raw transactions and statements of the audit room's writes."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, *, fsync: bool = False) -> None:
         self.db = db
         self.sqlite = db.is_sqlite
+        self.fsync = fsync
         self.dialect = "sqlite" if db.is_sqlite else "postgresql"
         self.p = placeholder(self.dialect)
         self.insert_sql = (
             f"INSERT INTO audit_events (seq, record, hash) VALUES ({self.p}, {self.p}, {self.p})"
         )
+        self._kept = self.sqlite and db.url.database not in (None, "", ":memory:")
+        self._connection: Any = None
+        self._inherited: list[Any] = []
+        self._lock = threading.Lock()
+        _WRITERS.add(self)
+        if self._kept:
+            sa.event.listen(db.engine, "engine_disposed", self._on_dispose)
 
     @contextmanager
     def transaction(self) -> Iterator[tuple[Any, Head]]:
@@ -68,6 +92,36 @@ class Writer:
         On PostgreSQL the transaction runs in pipeline mode: the lock and the head go in one
         round trip, the inserts and the commit in another.
         """
+        if not self._kept:
+            with self._pooled() as pair:
+                yield pair
+            return
+        with self._lock:
+            connection = self._connection or self._open()
+            cursor = connection.cursor()
+            try:
+                cursor.execute("BEGIN IMMEDIATE")
+                cursor.execute(_HEAD)
+                row = cursor.fetchone()
+                yield cursor, Head(row[0], row[1]) if row else Head(0, GENESIS)
+                cursor.execute("COMMIT")
+            finally:
+                if connection.in_transaction:
+                    connection.rollback()
+                cursor.close()
+
+    def _open(self) -> Any:
+        """The trail's own SQLite connection (the engine's pragmas; ``fsync`` makes it FULL)."""
+        pooled = self.db.engine.raw_connection()
+        connection: Any = pooled.driver_connection
+        pooled.detach()
+        if self.fsync:
+            connection.execute("PRAGMA synchronous=FULL")
+        self._connection = connection
+        return connection
+
+    @contextmanager
+    def _pooled(self) -> Iterator[tuple[Any, Head]]:
         pooled = self.db.engine.raw_connection()
         connection: Any = pooled.driver_connection
         cursor = connection.cursor()
@@ -92,6 +146,26 @@ class Writer:
                 connection.rollback()
             cursor.close()
             pooled.close()
+
+    def close(self) -> None:
+        """Close the trail's own connection (the next transaction opens a new one)."""
+        with self._lock:
+            connection, self._connection = self._connection, None
+        if connection is not None:
+            connection.close()
+
+    def _on_dispose(self, _engine: Any) -> None:
+        self.close()
+
+    def _after_fork(self) -> None:
+        """In a forked child: never touch the parent's connections (SQLite forbids it), not even
+        to close them. The child opens its own (the engine gets a fresh pool, as SQLAlchemy
+        advises after a fork); a lock held by a thread that did not fork is replaced."""
+        if self._connection is not None:
+            self._inherited.append(self._connection)
+        self._connection = None
+        self._lock = threading.Lock()
+        self.db.engine.dispose(close=False)
 
     def insert(self, cursor: Any, rows: list[tuple[int, str, bytes]]) -> None:
         """Insert chained rows (one statement, or one batched statement)."""
@@ -180,6 +254,87 @@ class Writer:
             (first, last),
         )
         return {int(r[0]): (str(r[1]), str(r[2])) for r in cursor.fetchall()}
+
+
+class _Ticket:
+    """One caller's records waiting for a commit."""
+
+    __slots__ = ("done", "records")
+
+    def __init__(self, records: Sequence[str]) -> None:
+        self.records = records
+        self.done = False
+
+
+class GroupCommit:
+    """Commit the records of concurrent callers of one process in shared transactions.
+
+    A caller queues its records and waits for the process's write turn. Whoever gets the turn
+    takes everything queued (its own records included) and hands it to ``write`` (one
+    transaction); the callers whose records that committed return at once when their turn comes.
+    If a shared transaction fails, its leader retries its own records alone and every other
+    caller retries its own in its turn, so an error reaches exactly the callers whose records
+    are not stored, in their own thread. With one caller at a time this is one transaction per
+    call, as before.
+    """
+
+    def __init__(self, write: Callable[[list[str]], None]) -> None:
+        self._write = write
+        self._queue: deque[_Ticket] = deque()
+        self._turn = threading.Lock()
+        _GROUPS.add(self)
+
+    def submit(self, records: Sequence[str]) -> None:
+        """Return once ``records`` are committed (in this order, contiguous in the chain)."""
+        ticket = _Ticket(records)
+        self._queue.append(ticket)
+        with self._turn:
+            if ticket.done:
+                return
+            batch = self._take(ticket)
+            if len(batch) > 1:
+                try:
+                    self._write([r for t in batch for r in t.records])
+                except Exception:
+                    log.warning("audit.group_commit failed tickets=%d; retrying alone", len(batch))
+                else:
+                    for t in batch:
+                        t.done = True
+                    return
+            self._write(list(ticket.records))
+            ticket.done = True
+
+    def _take(self, ticket: _Ticket) -> list[_Ticket]:
+        """Everything queued; ``ticket`` too when a failed group had taken it already."""
+        batch: list[_Ticket] = []
+        queue = self._queue
+        while queue:
+            try:
+                batch.append(queue.popleft())
+            except IndexError:  # another thread emptied it between the check and the pop
+                break
+        if not any(t is ticket for t in batch):
+            batch.insert(0, ticket)
+        return batch
+
+    def _after_fork(self) -> None:
+        """In a forked child: the parent's waiting callers do not exist here."""
+        self._queue = deque()
+        self._turn = threading.Lock()
+
+
+_WRITERS: weakref.WeakSet[Writer] = weakref.WeakSet()
+_GROUPS: weakref.WeakSet[GroupCommit] = weakref.WeakSet()
+
+
+def _after_fork_in_child() -> None:
+    for writer in list(_WRITERS):
+        writer._after_fork()
+    for group in list(_GROUPS):
+        group._after_fork()
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 def stored_time(value: datetime | str) -> datetime:

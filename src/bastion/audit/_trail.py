@@ -1,9 +1,11 @@
 """The audit trail: append-only, hash-chained, with signed digests, verify, lookup, SQL, export.
 
-The gate calls :meth:`AuditTrail.append` once per call (allowed or denied); the record is durable
-when it returns. Appends from several processes keep one linear chain: each one runs in one write
-transaction that holds the trail's lock (``BEGIN IMMEDIATE`` on SQLite, an advisory lock on
-PostgreSQL) while it reads the head, hashes and inserts.
+The gate calls :meth:`AuditTrail.append` once per call (allowed or denied); the record is
+committed when it returns (docs/audit.md, "Durability", says what that survives). Appends from
+several processes keep one linear chain: each transaction holds the trail's lock (``BEGIN
+IMMEDIATE`` on SQLite, an advisory lock on PostgreSQL) while it reads the head, hashes and
+inserts; appends from threads of one process that arrive together share a transaction (group
+commit, see ``_append``).
 
 The reading operations (:meth:`verify`, :meth:`lookup`, :meth:`query`, :meth:`export`) are
 reached by users only through :class:`~bastion.audit.AuditClient`, which passes the gate.
@@ -21,7 +23,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from bastion.audit._append import LOCK, Head, Writer, stored_time
+from bastion.audit._append import LOCK, GroupCommit, Head, Writer, stored_time
 from bastion.audit._chain import canonical_record, chain
 from bastion.audit._digest import (
     Signer,
@@ -71,7 +73,8 @@ class AuditTrail:
         self.clock = clock
         self.settings = settings
         self._dialect = "sqlite" if db.is_sqlite else "postgresql"
-        self._writer = Writer(db)
+        self._writer = Writer(db, fsync=settings.audit.fsync)
+        self._group = GroupCommit(self._commit)
         self._signer: tuple[Signer, datetime] | None = None
         self._next_digest_check: datetime | None = None
 
@@ -82,14 +85,20 @@ class AuditTrail:
     # -- writing -------------------------------------------------------------------------
 
     def append(self, event: Mapping[str, Any]) -> None:
-        """Append one CloudTrail record; durable when this returns."""
-        self.append_many((event,))
+        """Append one CloudTrail record; committed when this returns."""
+        self._group.submit((canonical_record(event),))
 
     def append_many(self, events: Iterable[Mapping[str, Any]]) -> int:
-        """Append records in one transaction (all or none); returns how many."""
+        """Append records in one transaction (all or none), contiguous in the chain; returns
+        how many."""
         records = [canonical_record(event) for event in events]
-        if not records:
-            return 0
+        if records:
+            self._group.submit(records)
+        return len(records)
+
+    def _commit(self, records: list[str]) -> None:
+        """One transaction: chain ``records`` after the head, and sign a digest when one is due
+        (called by the group commit, one transaction at a time in this process)."""
         now = self.clock.now()
         check = self._next_digest_check is None or now >= self._next_digest_check
         with self._writer.transaction() as (cursor, head):
@@ -104,7 +113,6 @@ class AuditTrail:
         if next_check is not None:
             self._next_digest_check = next_check
         log.debug("audit.append records=%d last_seq=%d", len(rows), seq)
-        return len(rows)
 
     def flush(self) -> None:
         """Nothing is buffered: every append is committed before it returns."""
