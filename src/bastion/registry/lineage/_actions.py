@@ -144,7 +144,7 @@ ACTIONS = (
         name=QUERY_LINEAGE,
         resource=ARTIFACT,
         doc="Walk the lineage graph upstream and/or downstream of a start entity; authorised "
-        "on each start entity",
+        "on the start entity",
         read_only=True,
         resource_arn="arn:${Partition}:sagemaker:${Region}:${Account}:${ResourceType}/${Id}",
     ),

@@ -24,16 +24,7 @@ import os
 import uuid
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import IO, Any
-
-from openlineage.client.event_v2 import InputDataset, Job, OutputDataset, Run, RunEvent, RunState
-from openlineage.client.facet_v2 import (
-    dataset_type_dataset,
-    dataset_version_dataset,
-    job_type_job,
-    symlinks_dataset,
-)
-from openlineage.client.serde import Serde
+from typing import IO, TYPE_CHECKING, Any
 
 from bastion.registry.lineage._models import (
     ActionStatus,
@@ -43,6 +34,9 @@ from bastion.registry.lineage._models import (
 )
 from bastion.types import Arn
 
+if TYPE_CHECKING:
+    from openlineage.client.event_v2 import RunEvent
+
 PRODUCER = "urn:bastion:registry:lineage"
 """The OpenLineage ``producer`` of every event Bastion writes."""
 INTEGRATION = "BASTION"
@@ -51,12 +45,13 @@ RUN_ID_NAMESPACE = uuid.UUID("6f1a8a4e-5a0b-4d8e-9c8a-0b7a4c1e2d3f")
 """The namespace of the UUIDv5 run ids (a run id is derived from its action's ARN)."""
 
 _STATES = {
-    ActionStatus.COMPLETED: RunState.COMPLETE,
-    ActionStatus.FAILED: RunState.FAIL,
-    ActionStatus.STOPPED: RunState.ABORT,
-    ActionStatus.IN_PROGRESS: RunState.RUNNING,
-    ActionStatus.STOPPING: RunState.RUNNING,
+    ActionStatus.COMPLETED: "COMPLETE",
+    ActionStatus.FAILED: "FAIL",
+    ActionStatus.STOPPED: "ABORT",
+    ActionStatus.IN_PROGRESS: "RUNNING",
+    ActionStatus.STOPPING: "RUNNING",
 }
+"""OpenLineage's run state for each action status (any other status: ``OTHER``)."""
 
 MAX_LABEL = 48
 _SAFE = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789 ._-/:@=+,")
@@ -84,6 +79,12 @@ def _dataset_name(entity: LineageEntity, fallback: str) -> tuple[str, str]:
 
 
 def _dataset_facets(entity: LineageEntity) -> dict[str, Any]:
+    from openlineage.client.facet_v2 import (
+        dataset_type_dataset,
+        dataset_version_dataset,
+        symlinks_dataset,
+    )
+
     facets: dict[str, Any] = {
         "datasetType": dataset_type_dataset.DatasetTypeDatasetFacet(datasetType=entity.type),
         "symlinks": symlinks_dataset.SymlinksDatasetFacet(
@@ -113,7 +114,19 @@ def openlineage_events(
     result: LineageQueryResult, *, namespace: str | None = None, producer: str = PRODUCER
 ) -> list[RunEvent]:
     """One OpenLineage ``RunEvent`` per action in ``result`` (query it with edges), oldest
-    action first. ``namespace`` overrides the job namespace (default per account and region)."""
+    action first. ``namespace`` overrides the job namespace (default per account and region).
+
+    ``openlineage-python`` is imported here, on first use (it loads its HTTP transports)."""
+    from openlineage.client.event_v2 import (
+        InputDataset,
+        Job,
+        OutputDataset,
+        Run,
+        RunEvent,
+        RunState,
+    )
+    from openlineage.client.facet_v2 import job_type_job
+
     entities = {v.arn: v.entity for v in result.vertices}
     events: list[RunEvent] = []
     actions = sorted(
@@ -140,7 +153,7 @@ def openlineage_events(
         ]
         events.append(
             RunEvent(
-                eventType=_STATES.get(action.status or ActionStatus.UNKNOWN, RunState.OTHER),
+                eventType=RunState(_STATES.get(action.status or ActionStatus.UNKNOWN, "OTHER")),
                 eventTime=action.last_modified_at.isoformat(),
                 run=Run(runId=run_id(action.arn)),
                 job=Job(
@@ -162,6 +175,8 @@ def openlineage_events(
 
 def openlineage_json(events: Iterable[RunEvent]) -> Iterator[str]:
     """Each event as one line of OpenLineage JSON (the client's own serialiser)."""
+    from openlineage.client.serde import Serde
+
     for event in events:
         yield Serde.to_json(event)
 
