@@ -5,12 +5,16 @@
     BastionError                      (HTTP status, stable code, AWS-style error code)
     ├── Invalid(field, got, expected) 400 invalid            a parameter has a wrong value
     ├── InvalidCiphertext             400 invalid-ciphertext ciphertext/context do not authenticate
+    ├── InvalidSignature              400 invalid-signature  a signature does not verify
+    ├── InvalidKeyUsage               400 invalid-key-usage  the key's KeyUsage does not allow it
+    ├── UnsupportedOperation          400 unsupported-operation  not possible for this kind of key
     ├── AccessDenied(reason)          403 access-denied      the gate refused the call
     ├── NotFound                      404 not-found          the named thing does not exist
     ├── Conflict                      409 conflict           the thing exists / is in the way
     │   ├── Disabled                  409 disabled           a key is disabled
     │   └── InvalidState              409 invalid-state      the thing is in the wrong state
     ├── Tampered                      422 tampered           stored data failed an integrity check
+    │   └── SignatureMismatch         422 signature-mismatch files differ from their signed manifest
     └── StorageFailure                507 storage-failure    the store or disk refused a write
 
 Every error carries a message that says what was wrong and what to do, and knows its HTTP status,
@@ -78,6 +82,30 @@ class InvalidCiphertext(BastionError):
     aws_code = "InvalidCiphertextException"
 
 
+class InvalidSignature(BastionError):
+    """A signature does not verify with the key, algorithm and message given (KMS Verify)."""
+
+    status = 400
+    code = "invalid-signature"
+    aws_code = "KMSInvalidSignatureException"
+
+
+class InvalidKeyUsage(BastionError):
+    """The key's usage does not allow the operation (signing with an encryption key, …)."""
+
+    status = 400
+    code = "invalid-key-usage"
+    aws_code = "InvalidKeyUsageException"
+
+
+class UnsupportedOperation(BastionError):
+    """The operation is not possible for this kind of key (rotating an asymmetric key, …)."""
+
+    status = 400
+    code = "unsupported-operation"
+    aws_code = "UnsupportedOperationException"
+
+
 class AccessDenied(BastionError):
     """The gate refused the call; ``reason`` is kept for the audit record."""
 
@@ -128,6 +156,22 @@ class Tampered(BastionError):
     aws_code = "IntegrityCheckFailed"
 
 
+class SignatureMismatch(Tampered):
+    """Files do not match their signed manifest, or the manifest's signature does not verify.
+
+    ``path`` names the first file that differs, is missing or is extra (``None`` when the
+    signature itself is at fault); ``problem`` says which: ``modified``, ``missing``, ``extra``,
+    ``not-a-file`` or ``signature``.
+    """
+
+    code = "signature-mismatch"
+
+    def __init__(self, message: str, *, path: str | None, problem: str) -> None:
+        super().__init__(message)
+        self.path = path
+        self.problem = problem
+
+
 class StorageFailure(BastionError):
     """The object store or the disk refused a write; nothing half-written was kept."""
 
@@ -144,8 +188,12 @@ __all__ = [
     "Disabled",
     "Invalid",
     "InvalidCiphertext",
+    "InvalidKeyUsage",
+    "InvalidSignature",
     "InvalidState",
     "NotFound",
+    "SignatureMismatch",
     "StorageFailure",
     "Tampered",
+    "UnsupportedOperation",
 ]

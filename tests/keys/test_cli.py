@@ -109,6 +109,9 @@ def test_every_command_help_has_an_example() -> None:
             "cancel-deletion",
             "alias",
             "maintain",
+            "sign",
+            "verify",
+            "public-key",
         ]
     )
     for name in commands:

@@ -24,11 +24,14 @@ PUBLIC = {
         "KeyState",
         "KeysClient",
         "MaintenanceReport",
+        "PublicKeyResult",
         "ReEncryptResult",
         "Rotation",
         "RotationStatus",
         "RotationType",
         "ScheduledDeletion",
+        "SignResult",
+        "VerifyResult",
     ],
     "bastion.keys.backends": ["FakeKms", "KeyBackend", "LocalKeystore", "MaterialRef"],
 }
@@ -46,6 +49,9 @@ READ_ONLY = {
     "Encrypt",
     "Decrypt",
     "ReEncrypt",
+    "Sign",
+    "Verify",
+    "GetPublicKey",
 }
 
 

@@ -1,4 +1,5 @@
-"""Master keys (versions, rotation, policies, pending deletion), data keys and small ciphertexts.
+"""Master keys (versions, rotation, policies, pending deletion), data keys and small ciphertexts,
+and asymmetric signing keys (sign, verify, public key).
 
 ``KeysClient`` is the SDK face (every call through the gate); ``KeyService`` the raw operations
 behind it; ``bastion.keys.backends`` the port where key material lives.
@@ -14,11 +15,14 @@ from bastion.keys._models import (
     KeyMetadata,
     KeyState,
     MaintenanceReport,
+    PublicKeyResult,
     ReEncryptResult,
     Rotation,
     RotationStatus,
     RotationType,
     ScheduledDeletion,
+    SignResult,
+    VerifyResult,
 )
 from bastion.keys._service import KeyService
 
@@ -33,9 +37,12 @@ __all__ = [
     "KeyState",
     "KeysClient",
     "MaintenanceReport",
+    "PublicKeyResult",
     "ReEncryptResult",
     "Rotation",
     "RotationStatus",
     "RotationType",
     "ScheduledDeletion",
+    "SignResult",
+    "VerifyResult",
 ]

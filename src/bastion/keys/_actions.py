@@ -4,9 +4,15 @@ from bastion.gate import Action, register_actions
 
 KEY = "AWS::KMS::Key"
 ALIAS = "AWS::KMS::Alias"
+SIGNING_KEYS = ("kms:MessageType", "kms:SigningAlgorithm")
 
 ACTIONS = [
-    Action(name="kms:CreateKey", resource=KEY, doc="Create a symmetric master key."),
+    Action(
+        name="kms:CreateKey",
+        resource=KEY,
+        doc="Create a symmetric master key, or an asymmetric signing key (SIGN_VERIFY).",
+        condition_keys=("kms:KeySpec", "kms:KeyUsage"),
+    ),
     Action(name="kms:DescribeKey", resource=KEY, doc="Show a key's metadata.", read_only=True),
     Action(name="kms:ListKeys", resource=KEY, doc="List the account's keys.", read_only=True),
     Action(name="kms:CreateAlias", resource=ALIAS, doc="Give a key an alias/… name."),
@@ -81,6 +87,26 @@ ACTIONS = [
         name="kms:ReEncrypt",
         resource=KEY,
         doc="Decrypt under one key and encrypt under another without exposing the plaintext.",
+        read_only=True,
+    ),
+    Action(
+        name="kms:Sign",
+        resource=KEY,
+        doc="Sign up to 4096 bytes, or a digest, with an asymmetric key's private key.",
+        read_only=True,
+        condition_keys=SIGNING_KEYS,
+    ),
+    Action(
+        name="kms:Verify",
+        resource=KEY,
+        doc="Check that a signature was made by an asymmetric key over a message or digest.",
+        read_only=True,
+        condition_keys=SIGNING_KEYS,
+    ),
+    Action(
+        name="kms:GetPublicKey",
+        resource=KEY,
+        doc="Download an asymmetric key's public key (DER SubjectPublicKeyInfo).",
         read_only=True,
     ),
     Action(

@@ -4,7 +4,8 @@ Each method is the snake_case of the KMS API with keyword arguments, and takes a
 :class:`~bastion.gate.RequestContext` (a service calling on a user's behalf passes
 ``RequestContext(invoked_by="s3.amazonaws.com")``). The gate authorizes the key's ARN (an alias
 is resolved to the key it names, as KMS does) and records CloudTrail-shaped request parameters:
-``keyId``, ``encryptionContext``, ``keySpec`` … — never plaintext or key material.
+``keyId``, ``encryptionContext``, ``keySpec``, ``signingAlgorithm`` … — never plaintext, messages,
+signatures or key material.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from bastion.gate import Gate, RequestContext
 from bastion.keys import _actions  # noqa: F401  (declares the kms:* actions)
 from bastion.keys._ciphertext import peek_key_id
 from bastion.keys._models import (
+    KEY_SPEC,
     KEY_USAGE,
     AliasEntry,
     DataKey,
@@ -30,10 +32,13 @@ from bastion.keys._models import (
     EncryptResult,
     KeyMetadata,
     MaintenanceReport,
+    PublicKeyResult,
     ReEncryptResult,
     Rotation,
     RotationStatus,
     ScheduledDeletion,
+    SignResult,
+    VerifyResult,
 )
 from bastion.keys._root import RootSealer
 from bastion.keys._service import POLICY_NAME, KeyService
@@ -98,8 +103,11 @@ def _metadata_element(md: KeyMetadata) -> dict[str, Any]:
         "origin": md.origin,
         "keyManager": md.key_manager,
         "keySpec": md.key_spec,
-        "encryptionAlgorithms": list(md.encryption_algorithms),
     }
+    if md.encryption_algorithms:
+        element["encryptionAlgorithms"] = list(md.encryption_algorithms)
+    if md.signing_algorithms:
+        element["signingAlgorithms"] = list(md.signing_algorithms)
     if md.deletion_date is not None:
         element["deletionDate"] = iso_z(md.deletion_date)
     return element
@@ -117,6 +125,21 @@ def _with_context_keys(
     for key, value in encryption_context.items():
         extra[f"kms:EncryptionContext:{key}"] = value
     return replace(base, extra=extra)
+
+
+def _with_condition_values(
+    context: RequestContext | None, values: Mapping[str, object]
+) -> RequestContext | None:
+    """Expose request values to policy conditions (``kms:SigningAlgorithm`` …).
+
+    They replace any value of the same name the caller put in ``context``, so a condition on
+    them always sees what the request really asks for.
+    """
+    shown = {k: v for k, v in values.items() if isinstance(v, str)}
+    if not shown:
+        return context
+    base = context or RequestContext()
+    return replace(base, extra={**base.extra, **shown})
 
 
 def _with_request_tags(context: RequestContext | None, tags: object) -> RequestContext | None:
@@ -207,13 +230,21 @@ class KeysClient:
         tags: Mapping[str, str] | None = None,
         policy: str | None = None,
         key_usage: str = KEY_USAGE,
+        key_spec: str = KEY_SPEC,
         context: RequestContext | None = None,
     ) -> KeyMetadata:
-        """Create a symmetric key (AES-256-GCM); ``policy`` defaults to the KMS default policy."""
+        """Create a key; ``policy`` defaults to the KMS default policy.
+
+        The default is a symmetric encryption key (AES-256-GCM). ``key_usage="SIGN_VERIFY"`` with
+        an asymmetric ``key_spec`` (``ECC_NIST_P256``, ``ECC_NIST_P384``, ``ECC_NIST_P521``,
+        ``ECC_SECG_P256K1``, ``ECC_NIST_EDWARDS25519``, ``RSA_2048/3072/4096``) makes a signing
+        key whose private key never leaves the key service. Policies see the request's values as
+        ``kms:KeyUsage`` and ``kms:KeySpec``.
+        """
         params: dict[str, Any] = {
             "description": description,
             "keyUsage": key_usage,
-            "keySpec": "SYMMETRIC_DEFAULT",
+            "keySpec": key_spec,
         }
         if tags:
             params["tags"] = (
@@ -228,9 +259,16 @@ class KeysClient:
             self._service.key_arn("*"),
             params,
             lambda: self._service.create_key(
-                description=description, tags=tags, policy=policy, key_usage=key_usage
+                description=description,
+                tags=tags,
+                policy=policy,
+                key_usage=key_usage,
+                key_spec=key_spec,
             ),
-            _with_request_tags(context, tags),
+            _with_condition_values(
+                _with_request_tags(context, tags),
+                {"kms:KeyUsage": key_usage, "kms:KeySpec": key_spec},
+            ),
             lambda md: {"keyMetadata": _metadata_element(md)},
         )
 
@@ -642,6 +680,90 @@ class KeysClient:
                 source_key_id=source_key_id,
             ),
             _with_context_keys(context, source_encryption_context),
+        )
+
+    # ----------------------------------------------------------------- signing
+
+    @staticmethod
+    def _signing_params(
+        key_id: object, message_type: object, signing_algorithm: object
+    ) -> dict[str, Any]:
+        return {
+            "keyId": key_id,
+            "messageType": message_type,
+            "signingAlgorithm": signing_algorithm,
+        }
+
+    def sign(
+        self,
+        key_id: str,
+        message: bytes,
+        *,
+        signing_algorithm: str,
+        message_type: str = "RAW",
+        context: RequestContext | None = None,
+    ) -> SignResult:
+        """Sign up to 4096 bytes (``message_type="RAW"``) or a digest (``"DIGEST"``).
+
+        ``signing_algorithm`` is one of the key's ``signing_algorithms`` (``ECDSA_SHA_256`` for
+        an ``ECC_NIST_P256`` key, ``ED25519_SHA_512`` for ``ECC_NIST_EDWARDS25519`` …). Policies
+        see ``kms:SigningAlgorithm`` and ``kms:MessageType``.
+        """
+        return self._call(
+            "Sign",
+            self._key(key_id),
+            self._signing_params(key_id, message_type, signing_algorithm),
+            lambda: self._service.sign(
+                key_id, message, signing_algorithm=signing_algorithm, message_type=message_type
+            ),
+            _with_condition_values(
+                context,
+                {"kms:SigningAlgorithm": signing_algorithm, "kms:MessageType": message_type},
+            ),
+        )
+
+    def verify(
+        self,
+        key_id: str,
+        message: bytes,
+        signature: bytes,
+        *,
+        signing_algorithm: str,
+        message_type: str = "RAW",
+        context: RequestContext | None = None,
+    ) -> VerifyResult:
+        """Check a signature made by the key; raises ``InvalidSignature`` when it does not verify.
+
+        As KMS's Verify, a valid signature returns ``signature_valid=True`` and anything else
+        is an error (``KMSInvalidSignatureException``), recorded in the audit trail.
+        """
+        return self._call(
+            "Verify",
+            self._key(key_id),
+            self._signing_params(key_id, message_type, signing_algorithm),
+            lambda: self._service.verify(
+                key_id,
+                message,
+                signature,
+                signing_algorithm=signing_algorithm,
+                message_type=message_type,
+            ),
+            _with_condition_values(
+                context,
+                {"kms:SigningAlgorithm": signing_algorithm, "kms:MessageType": message_type},
+            ),
+        )
+
+    def get_public_key(
+        self, key_id: str, *, context: RequestContext | None = None
+    ) -> PublicKeyResult:
+        """The public key of a signing key (DER ``SubjectPublicKeyInfo``; ``.pem`` for PEM)."""
+        return self._call(
+            "GetPublicKey",
+            self._key(key_id),
+            {"keyId": key_id},
+            lambda: self._service.get_public_key(key_id),
+            context,
         )
 
     # ----------------------------------------------------------------- maintenance

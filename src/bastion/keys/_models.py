@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
+from cryptography.hazmat.primitives import serialization
+
 from bastion.types import Arn, KeyId
 
 
@@ -53,6 +55,7 @@ class KeyMetadata:
     pending_deletion_window_in_days: int | None = None
     current_version: int
     encryption_algorithms: tuple[str, ...] = (ENCRYPTION_ALGORITHM,)
+    signing_algorithms: tuple[str, ...] = ()
 
     @property
     def enabled(self) -> bool:
@@ -147,6 +150,43 @@ class ReEncryptResult:
 
 
 @dataclass(frozen=True, kw_only=True)
+class SignResult:
+    """What Sign returns: the signature (ECDSA: DER; Ed25519: 64 bytes; RSA: modulus bytes)."""
+
+    key_id: Arn
+    signature: bytes
+    signing_algorithm: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class VerifyResult:
+    """What Verify returns for a valid signature (an invalid one raises InvalidSignature)."""
+
+    key_id: Arn
+    signature_valid: bool
+    signing_algorithm: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class PublicKeyResult:
+    """What GetPublicKey returns: the DER ``SubjectPublicKeyInfo`` and how the key may be used."""
+
+    key_id: Arn
+    public_key: bytes
+    key_spec: str
+    key_usage: str
+    signing_algorithms: tuple[str, ...]
+
+    @property
+    def pem(self) -> str:
+        """The public key as PEM text (``-----BEGIN PUBLIC KEY-----``)."""
+        key = serialization.load_der_public_key(self.public_key)
+        return key.public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+        ).decode("ascii")
+
+
+@dataclass(frozen=True, kw_only=True)
 class MaintenanceReport:
     """What one maintenance pass did: keys rotated on schedule and keys deleted."""
 
@@ -166,9 +206,12 @@ __all__ = [
     "KeyMetadata",
     "KeyState",
     "MaintenanceReport",
+    "PublicKeyResult",
     "ReEncryptResult",
     "Rotation",
     "RotationStatus",
     "RotationType",
     "ScheduledDeletion",
+    "SignResult",
+    "VerifyResult",
 ]

@@ -1,5 +1,10 @@
 """The key service: master keys with AWS KMS semantics, reached only through the gate.
 
+Keys are symmetric (``SYMMETRIC_DEFAULT``, ``ENCRYPT_DECRYPT``: encrypt, decrypt, data keys,
+rotation) or asymmetric signing keys (``SIGN_VERIFY``, a key spec of
+:data:`~bastion.keys._asymmetric.SIGNING_SPECS`: sign, verify, get the public key; no rotation, as
+in KMS). An operation of the other usage raises :class:`InvalidKeyUsage`.
+
 States: ``Enabled`` <-> ``Disabled`` (EnableKey/DisableKey); either -> ``PendingDeletion``
 (ScheduleKeyDeletion, 7-30 days) -> ``Disabled`` (CancelKeyDeletion) or gone (maintenance after
 the deletion date). Only an ``Enabled`` key encrypts or decrypts: a disabled key raises
@@ -36,9 +41,15 @@ from bastion.errors import (
     Disabled,
     Invalid,
     InvalidCiphertext,
+    InvalidKeyUsage,
+    InvalidSignature,
     InvalidState,
     NotFound,
+    Tampered,
+    UnsupportedOperation,
 )
+from bastion.keys import _asymmetric
+from bastion.keys._asymmetric import MAX_MESSAGE, MAX_SIGNATURE, MESSAGE_TYPES, SIGN_VERIFY
 from bastion.keys._ciphertext import (
     NOT_AUTHENTIC,
     canonical_context,
@@ -47,6 +58,7 @@ from bastion.keys._ciphertext import (
     validate_blob,
 )
 from bastion.keys._models import (
+    ENCRYPTION_ALGORITHM,
     KEY_SPEC,
     KEY_USAGE,
     AliasEntry,
@@ -56,11 +68,14 @@ from bastion.keys._models import (
     EncryptResult,
     KeyMetadata,
     KeyState,
+    PublicKeyResult,
     ReEncryptResult,
     Rotation,
     RotationStatus,
     RotationType,
     ScheduledDeletion,
+    SignResult,
+    VerifyResult,
 )
 from bastion.keys._tables import kms_aliases, kms_key_tags, kms_key_versions, kms_keys
 from bastion.keys.backends import KeyBackend, MaterialRef
@@ -94,6 +109,12 @@ TAG_KEY_EXPECTED = (
 )
 TAG_VALUE_EXPECTED = "a string of at most 256 characters without control characters"
 TEXT_EXPECTED = "text without NUL characters or lone surrogates"
+KEY_USAGE_EXPECTED = f"'{KEY_USAGE}' or '{SIGN_VERIFY}'"
+KEY_SPEC_EXPECTED = (
+    f"'{KEY_SPEC}' ({KEY_USAGE}) or an asymmetric signing key spec ({SIGN_VERIFY}): "
+    + ", ".join(_asymmetric.SIGNING_SPECS)
+)
+MESSAGE_TYPE_EXPECTED = " or ".join(f"'{t}'" for t in MESSAGE_TYPES)
 IDENTIFIER_TEXT_EXPECTED = "an identifier without control characters or lone surrogates"
 
 
@@ -266,7 +287,36 @@ class KeyService:
                 f"(CancelKeyDeletion, or 'bastion keys cancel-deletion {row.key_id}')"
             )
 
+    @staticmethod
+    def _require_usage(row: Row[Any], usage: str, *, operation: str) -> None:
+        """KMS refuses an operation of the other key usage (InvalidKeyUsageException)."""
+        if row.key_usage != usage:
+            raise InvalidKeyUsage(
+                f"Key '{row.arn}' has KeyUsage {row.key_usage} (key spec {row.key_spec}); "
+                f"{operation} needs a {usage} key"
+            )
+
+    @staticmethod
+    def _signing_spec(row: Row[Any]) -> _asymmetric.SigningSpec:
+        spec = _asymmetric.SIGNING_SPECS.get(row.key_spec)
+        if spec is None:
+            raise Tampered(
+                f"Key '{row.arn}' has KeyUsage {SIGN_VERIFY} but key spec {row.key_spec!r}, "
+                "which does not sign; the key's row was modified, restore it from a backup"
+            )
+        return spec
+
+    @staticmethod
+    def _refuse_rotation(row: Row[Any]) -> None:
+        if row.key_spec != KEY_SPEC:
+            raise UnsupportedOperation(
+                f"Key '{row.arn}' is an asymmetric {row.key_spec} key: only symmetric "
+                "encryption keys rotate, as in KMS. To replace a signing key, create a new key "
+                "and point its alias at it (UpdateAlias)"
+            )
+
     def _metadata(self, row: Row[Any]) -> KeyMetadata:
+        signing = _asymmetric.SIGNING_SPECS.get(row.key_spec)
         return KeyMetadata(
             key_id=KeyId(row.key_id),
             arn=Arn(row.arn),
@@ -281,6 +331,8 @@ class KeyService:
             deletion_date=_opt_utc(row.deletion_date),
             pending_deletion_window_in_days=row.pending_window_days,
             current_version=row.current_version,
+            encryption_algorithms=() if signing is not None else (ENCRYPTION_ALGORITHM,),
+            signing_algorithms=signing.algorithms if signing is not None else (),
         )
 
     # ----------------------------------------------------------------- keys
@@ -292,8 +344,10 @@ class KeyService:
         tags: Mapping[str, str] | None = None,
         policy: str | None = None,
         key_usage: str = KEY_USAGE,
+        key_spec: str = KEY_SPEC,
     ) -> KeyMetadata:
-        """CreateKey: a symmetric encryption key with its first material version."""
+        """CreateKey: a symmetric encryption key, or an asymmetric signing key (``SIGN_VERIFY``
+        with a key spec such as ``ECC_NIST_P256``), with its first material version."""
         op = "CreateKey"
         if not isinstance(description, str) or len(description) > MAX_DESCRIPTION:
             raise Invalid(
@@ -306,19 +360,16 @@ class KeyService:
             raise Invalid(
                 "description", got=_safe(description), expected=TEXT_EXPECTED, operation=op
             )
-        if key_usage != KEY_USAGE:
-            raise Invalid(
-                "key_usage",
-                got=key_usage,
-                expected=f"'{KEY_USAGE}' (the only key usage this release supports)",
-                operation=op,
-            )
+        _check_key_kind(key_usage, key_spec, operation=op)
         clean_tags = _validate_tags(tags or {}, operation=op)
         policy_text = default_policy(self.account_id) if policy is None else policy
         _validate_policy(policy_text, operation=op)
         key_id = KeyId(str(uuid.uuid4()))
         now = self.clock.now()
-        stored = self.backend.create_material(key_id, 1)
+        if key_usage == SIGN_VERIFY:
+            stored = self.backend.create_signing_material(key_id, 1, key_spec)
+        else:
+            stored = self.backend.create_material(key_id, 1)
         try:
             with self.db.write() as conn:
                 conn.execute(
@@ -326,8 +377,8 @@ class KeyService:
                         key_id=key_id,
                         arn=self.key_arn(key_id),
                         description=description,
-                        key_usage=KEY_USAGE,
-                        key_spec=KEY_SPEC,
+                        key_usage=key_usage,
+                        key_spec=key_spec,
                         origin=self.backend.origin,
                         backend=self.backend.name,
                         state=KeyState.ENABLED.value,
@@ -354,7 +405,7 @@ class KeyService:
         except Exception:
             self.backend.destroy_material(MaterialRef(key_id=key_id, version=1, stored=stored))
             raise
-        log.info("keys.create key=%s backend=%s", key_id, self.backend.name)
+        log.info("keys.create key=%s spec=%s backend=%s", key_id, key_spec, self.backend.name)
         return self._metadata(row)
 
     def describe_key(self, key_id: str) -> KeyMetadata:
@@ -566,6 +617,7 @@ class KeyService:
         )
         with self.db.write() as conn:
             row = self._key_row(conn, key_id, operation=op, lock=True)
+            self._refuse_rotation(row)
             self._require_usable(row)
             conn.execute(
                 kms_keys.update()
@@ -585,6 +637,7 @@ class KeyService:
         op = "DisableKeyRotation"
         with self.db.write() as conn:
             row = self._key_row(conn, key_id, operation=op, lock=True)
+            self._refuse_rotation(row)
             self._require_usable(row)
             conn.execute(
                 kms_keys.update()
@@ -618,6 +671,7 @@ class KeyService:
         op = "RotateKeyOnDemand"
         with self.db.write() as conn:
             row = self._key_row(conn, key_id, operation=op, lock=True)
+            self._refuse_rotation(row)
             self._require_usable(row)
             version = self._add_version(conn, row, RotationType.ON_DEMAND)
         log.info("keys.rotate key=%s version=%d type=on_demand", row.key_id, version)
@@ -739,11 +793,15 @@ class KeyService:
 
     # ----------------------------------------------------------------- cryptography
 
-    def _current(self, key_id: str, *, operation: str) -> tuple[Row[Any], MaterialRef]:
-        """An Enabled key's row and its newest material version."""
+    def _current(
+        self, key_id: str, *, operation: str, usage: str | None = KEY_USAGE
+    ) -> tuple[Row[Any], MaterialRef]:
+        """An Enabled key's row (of ``usage``, unless ``None``) and its newest material version."""
         with self.db.read() as conn:
             row = self._key_row(conn, key_id, operation=operation)
             self._require_usable(row)
+            if usage is not None:
+                self._require_usage(row, usage, operation=operation)
             stored = conn.execute(
                 sa.select(kms_key_versions.c.material).where(
                     kms_key_versions.c.key_id == row.key_id,
@@ -768,21 +826,16 @@ class KeyService:
     ) -> EncryptResult:
         """Encrypt 1-4096 bytes under the key's newest material, bound to the context."""
         op = "Encrypt"
-        if not isinstance(plaintext, bytes | bytearray) or not 1 <= len(plaintext) <= MAX_PLAINTEXT:
-            got = (
-                f"<{len(plaintext)} bytes>"
-                if isinstance(plaintext, bytes | bytearray)
-                else type(plaintext).__name__
-            )
-            raise Invalid(
-                "plaintext",
-                got=got,
-                expected=f"bytes of length 1 to {MAX_PLAINTEXT} (use envelope encryption for more)",
-                operation=op,
-            )
+        plaintext = _sized_bytes(
+            plaintext,
+            MAX_PLAINTEXT,
+            field="plaintext",
+            hint="use envelope encryption for more",
+            operation=op,
+        )
         context = canonical_context(encryption_context, field="encryption_context", operation=op)
         row, ref = self._current(key_id, operation=op)
-        blob = self._encrypt_with(ref, bytes(plaintext), context)
+        blob = self._encrypt_with(ref, plaintext, context)
         log.debug(
             "keys.encrypt key=%s version=%d bytes=%d", row.key_id, ref.version, len(plaintext)
         )
@@ -852,6 +905,7 @@ class KeyService:
         with self.db.read() as conn:
             if key_id is not None:
                 named = self._key_row(conn, key_id, operation=operation)
+                self._require_usage(named, KEY_USAGE, operation=operation)
                 if named.key_id != header.key_id:
                     raise InvalidCiphertext(NOT_AUTHENTIC)
             row = conn.execute(
@@ -860,6 +914,7 @@ class KeyService:
             if row is None:
                 raise InvalidCiphertext(NOT_AUTHENTIC)
             self._require_usable(row)
+            self._require_usage(row, KEY_USAGE, operation=operation)
             stored = conn.execute(
                 sa.select(kms_key_versions.c.material).where(
                     kms_key_versions.c.key_id == header.key_id,
@@ -921,6 +976,111 @@ class KeyService:
         log.debug("keys.re_encrypt source=%s destination=%s", source.key_id, dest.key_id)
         return ReEncryptResult(
             ciphertext_blob=blob, key_id=Arn(dest.arn), source_key_id=Arn(source.arn)
+        )
+
+    # ----------------------------------------------------------------- signing
+
+    def _signing_request(
+        self,
+        key_id: str,
+        message: object,
+        message_type: object,
+        signing_algorithm: object,
+        *,
+        operation: str,
+    ) -> tuple[Row[Any], MaterialRef, _asymmetric.SigningSpec, bytes, str, str]:
+        """Check a Sign/Verify request against the key; the key must be Enabled SIGN_VERIFY."""
+        raw = _sized_bytes(
+            message,
+            MAX_MESSAGE,
+            field="message",
+            hint="sign a digest with message_type DIGEST for more",
+            operation=operation,
+        )
+        if not isinstance(message_type, str) or message_type not in MESSAGE_TYPES:
+            raise Invalid(
+                "message_type",
+                got=message_type,
+                expected=MESSAGE_TYPE_EXPECTED,
+                operation=operation,
+            )
+        row, ref = self._current(key_id, operation=operation, usage=SIGN_VERIFY)
+        spec = self._signing_spec(row)
+        algorithm = _asymmetric.check_request(
+            spec,
+            algorithm=signing_algorithm,
+            message=raw,
+            message_type=message_type,
+            operation=operation,
+        )
+        return row, ref, spec, raw, message_type, algorithm
+
+    def sign(
+        self,
+        key_id: str,
+        message: bytes,
+        *,
+        signing_algorithm: str,
+        message_type: str = "RAW",
+    ) -> SignResult:
+        """Sign: a signature of 1-4096 bytes of message (``RAW``) or of a digest (``DIGEST``)."""
+        row, ref, spec, raw, kind, algorithm = self._signing_request(
+            key_id, message, message_type, signing_algorithm, operation="Sign"
+        )
+        signature = self.backend.sign(
+            ref,
+            key_spec=spec.key_spec,
+            signing_algorithm=algorithm,
+            message=raw,
+            message_type=kind,
+        )
+        log.debug("keys.sign key=%s algorithm=%s type=%s", row.key_id, algorithm, kind)
+        return SignResult(key_id=Arn(row.arn), signature=signature, signing_algorithm=algorithm)
+
+    def verify(
+        self,
+        key_id: str,
+        message: bytes,
+        signature: bytes,
+        *,
+        signing_algorithm: str,
+        message_type: str = "RAW",
+    ) -> VerifyResult:
+        """Verify: raises :class:`InvalidSignature` unless ``signature`` is the key's signature."""
+        op = "Verify"
+        sig = _sized_bytes(signature, MAX_SIGNATURE, field="signature", hint="", operation=op)
+        row, ref, spec, raw, kind, algorithm = self._signing_request(
+            key_id, message, message_type, signing_algorithm, operation=op
+        )
+        public = _asymmetric.load_public(self.backend.get_public_key(ref, key_spec=spec.key_spec))
+        valid = _asymmetric.is_valid(
+            public, algorithm=algorithm, message=raw, message_type=kind, signature=sig
+        )
+        log.debug("keys.verify key=%s algorithm=%s valid=%s", row.key_id, algorithm, valid)
+        if not valid:
+            raise InvalidSignature(
+                f"The signature does not verify with key '{row.arn}' and {algorithm} "
+                f"(message_type {kind}): the message or the signature changed, or another key, "
+                "algorithm or message type made it"
+            )
+        return VerifyResult(key_id=Arn(row.arn), signature_valid=True, signing_algorithm=algorithm)
+
+    def get_public_key(self, key_id: str) -> PublicKeyResult:
+        """GetPublicKey: the DER SubjectPublicKeyInfo of an asymmetric key."""
+        op = "GetPublicKey"
+        row, ref = self._current(key_id, operation=op, usage=None)
+        if row.key_usage != SIGN_VERIFY:
+            raise UnsupportedOperation(
+                f"Key '{row.arn}' is a symmetric encryption key: it has no public key "
+                f"(GetPublicKey works on {SIGN_VERIFY} keys)"
+            )
+        spec = self._signing_spec(row)
+        return PublicKeyResult(
+            key_id=Arn(row.arn),
+            public_key=self.backend.get_public_key(ref, key_spec=spec.key_spec),
+            key_spec=spec.key_spec,
+            key_usage=SIGN_VERIFY,
+            signing_algorithms=spec.algorithms,
         )
 
     # ----------------------------------------------------------------- maintenance
@@ -1015,6 +1175,44 @@ class KeyService:
 def _safe(text: str) -> str:
     """``text`` as it can be shown in a message and logged (lone surrogates escaped)."""
     return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def _sized_bytes(value: object, high: int, *, field: str, hint: str, operation: str) -> bytes:
+    """``value`` as bytes of length 1 to ``high``, else Invalid naming ``field``."""
+    if isinstance(value, bytes | bytearray) and 1 <= len(value) <= high:
+        return bytes(value)
+    got = f"<{len(value)} bytes>" if isinstance(value, bytes | bytearray) else type(value).__name__
+    more = f" ({hint})" if hint else ""
+    raise Invalid(
+        field, got=got, expected=f"bytes of length 1 to {high}{more}", operation=operation
+    )
+
+
+def _check_key_kind(key_usage: object, key_spec: object, *, operation: str) -> None:
+    """The KeyUsage/KeySpec pairs KMS accepts that Bastion implements."""
+    if not isinstance(key_usage, str) or key_usage not in (KEY_USAGE, SIGN_VERIFY):
+        raise Invalid("key_usage", got=key_usage, expected=KEY_USAGE_EXPECTED, operation=operation)
+    if not isinstance(key_spec, str) or (
+        key_spec != KEY_SPEC and key_spec not in _asymmetric.SIGNING_SPECS
+    ):
+        raise Invalid("key_spec", got=key_spec, expected=KEY_SPEC_EXPECTED, operation=operation)
+    if key_usage == SIGN_VERIFY and key_spec == KEY_SPEC:
+        raise Invalid(
+            "key_usage",
+            got=key_usage,
+            expected=f"'{KEY_USAGE}' for a {KEY_SPEC} key (give key_spec, one of "
+            + ", ".join(_asymmetric.SIGNING_SPECS)
+            + f", for a {SIGN_VERIFY} key)",
+            operation=operation,
+        )
+    if key_usage == KEY_USAGE and key_spec != KEY_SPEC:
+        raise Invalid(
+            "key_usage",
+            got=key_usage,
+            expected=f"'{SIGN_VERIFY}' for a {key_spec} key (asymmetric keys here sign; they "
+            "do not encrypt)",
+            operation=operation,
+        )
 
 
 def _validate_alias(value: object, *, operation: str) -> str:

@@ -1,4 +1,5 @@
-"""``/kms``: master keys, aliases, rotation, key policies, tags and small-payload cryptography.
+"""``/kms``: master keys, aliases, rotation, key policies, tags, small-payload cryptography and
+signing with asymmetric keys.
 
 Bodies use the field names of AWS KMS's JSON API (``KeyId``, ``Plaintext``,
 ``EncryptionContext`` …); bytes travel as base64 and times as ISO 8601 (UTC). A key is named in
@@ -33,6 +34,7 @@ class Tag(RequestModel):
 class CreateKeyBody(RequestModel):
     Description: str = ""
     KeyUsage: str = "ENCRYPT_DECRYPT"
+    KeySpec: str = "SYMMETRIC_DEFAULT"
     Policy: str | None = None
     Tags: list[Tag] | None = None
 
@@ -50,6 +52,7 @@ class KeyMetadataOut(ResponseModel):
     KeyManager: str
     Origin: str
     EncryptionAlgorithms: list[str]
+    SigningAlgorithms: list[str]
     DeletionDate: Timestamp | None = None
     PendingDeletionWindowInDays: int | None = None
 
@@ -203,6 +206,41 @@ class DataKeyWithoutPlaintextResponse(ResponseModel):
     KeyId: str
 
 
+class SignBody(RequestModel):
+    KeyId: str
+    Message: Base64Bytes
+    SigningAlgorithm: str
+    MessageType: str = "RAW"
+
+
+class SignResponse(ResponseModel):
+    KeyId: str
+    Signature: Base64Bytes
+    SigningAlgorithm: str
+
+
+class VerifyBody(RequestModel):
+    KeyId: str
+    Message: Base64Bytes
+    Signature: Base64Bytes
+    SigningAlgorithm: str
+    MessageType: str = "RAW"
+
+
+class VerifyResponse(ResponseModel):
+    KeyId: str
+    SignatureValid: bool
+    SigningAlgorithm: str
+
+
+class PublicKeyResponse(ResponseModel):
+    KeyId: str
+    PublicKey: Base64Bytes
+    KeySpec: str
+    KeyUsage: str
+    SigningAlgorithms: list[str]
+
+
 # ------------------------------------------------------------------------------------ helpers
 
 
@@ -220,6 +258,7 @@ def _metadata(md: KeyMetadata) -> KeyMetadataOut:
         KeyManager=md.key_manager,
         Origin=md.origin,
         EncryptionAlgorithms=list(md.encryption_algorithms),
+        SigningAlgorithms=list(md.signing_algorithms),
         DeletionDate=md.deletion_date,
         PendingDeletionWindowInDays=md.pending_deletion_window_in_days,
     )
@@ -274,11 +313,13 @@ KeyPath = Annotated[str, Path(description="Key id, key ARN, alias name or alias 
 def create_key(
     keys: KeysDep, caller: CallerDep, body: CreateKeyBody | None = None
 ) -> KeyMetadataResponse:
-    """Create a symmetric key (AES-256-GCM); ``Policy`` defaults to the KMS default policy."""
+    """Create a symmetric key (AES-256-GCM), or with ``KeyUsage`` ``SIGN_VERIFY`` and an
+    asymmetric ``KeySpec`` a signing key; ``Policy`` defaults to the KMS default policy."""
     spec = body or CreateKeyBody()
     md = keys.create_key(
         description=spec.Description,
         key_usage=spec.KeyUsage,
+        key_spec=spec.KeySpec,
         policy=spec.Policy,
         tags=_tags(spec.Tags, "CreateKey") or None,
         context=caller.context,
@@ -410,6 +451,19 @@ def untag_key(key_id: KeyPath, body: UntagBody, keys: KeysDep, caller: CallerDep
     return Response(status_code=204)
 
 
+@router.get("/keys/{key_id:path}/public-key", name="GetPublicKey")
+def get_public_key(key_id: KeyPath, keys: KeysDep, caller: CallerDep) -> PublicKeyResponse:
+    """The public key of an asymmetric key (DER SubjectPublicKeyInfo, base64)."""
+    result = keys.get_public_key(key_id, context=caller.context)
+    return PublicKeyResponse(
+        KeyId=result.key_id,
+        PublicKey=result.public_key,
+        KeySpec=result.key_spec,
+        KeyUsage=result.key_usage,
+        SigningAlgorithms=list(result.signing_algorithms),
+    )
+
+
 @router.get("/keys/{key_id:path}", name="DescribeKey")
 def describe_key(key_id: KeyPath, keys: KeysDep, caller: CallerDep) -> KeyMetadataResponse:
     """Metadata of one key (404 also when the caller may not describe it)."""
@@ -538,6 +592,39 @@ def generate_data_key_without_plaintext(
         context=caller.context,
     )
     return DataKeyWithoutPlaintextResponse(CiphertextBlob=dk.ciphertext_blob, KeyId=dk.key_id)
+
+
+@router.post("/sign", name="Sign")
+def sign(body: SignBody, keys: KeysDep, caller: CallerDep) -> SignResponse:
+    """Sign 1-4096 bytes (``MessageType`` ``RAW``) or a digest (``DIGEST``) with a signing key."""
+    result = keys.sign(
+        body.KeyId,
+        body.Message,
+        signing_algorithm=body.SigningAlgorithm,
+        message_type=body.MessageType,
+        context=caller.context,
+    )
+    return SignResponse(
+        KeyId=result.key_id, Signature=result.signature, SigningAlgorithm=result.signing_algorithm
+    )
+
+
+@router.post("/verify", name="Verify")
+def verify(body: VerifyBody, keys: KeysDep, caller: CallerDep) -> VerifyResponse:
+    """Check a signature; 400 ``invalid-signature`` when it does not verify (as KMS)."""
+    result = keys.verify(
+        body.KeyId,
+        body.Message,
+        body.Signature,
+        signing_algorithm=body.SigningAlgorithm,
+        message_type=body.MessageType,
+        context=caller.context,
+    )
+    return VerifyResponse(
+        KeyId=result.key_id,
+        SignatureValid=result.signature_valid,
+        SigningAlgorithm=result.signing_algorithm,
+    )
 
 
 __all__ = ["not_found_message", "router"]

@@ -1,4 +1,8 @@
-"""The default backend: material generated here and kept in the database, sealed by the root key."""
+"""The default backend: material generated here and kept in the database, sealed by the root key.
+
+Symmetric material is 32 random bytes; an asymmetric key's material is its private key (PKCS #8
+DER). Both are sealed the same way, with the key id and version as associated data.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from bastion.errors import InvalidCiphertext, Tampered
+from bastion.keys import _asymmetric
 from bastion.keys._root import RootSealer
 from bastion.keys.backends._port import MATERIAL_SIZE, MaterialRef
 from bastion.types import KeyId
@@ -30,9 +35,9 @@ class LocalKeystore:
     def create_material(self, key_id: KeyId, version: int) -> bytes:
         return self._sealer.seal(os.urandom(MATERIAL_SIZE), aad=material_aad(key_id, version))
 
-    def _aead(self, ref: MaterialRef) -> AESGCM:
+    def _open(self, ref: MaterialRef) -> bytes:
         try:
-            material = self._sealer.open(ref.stored, aad=material_aad(ref.key_id, ref.version))
+            return self._sealer.open(ref.stored, aad=material_aad(ref.key_id, ref.version))
         except InvalidCiphertext as exc:
             raise Tampered(
                 f"The stored material of key '{ref.key_id}' version {ref.version} failed "
@@ -40,6 +45,9 @@ class LocalKeystore:
                 "the root key is not the one this home was initialised with; restore the row "
                 "from a backup"
             ) from exc
+
+    def _aead(self, ref: MaterialRef) -> AESGCM:
+        material = self._open(ref)
         if len(material) != MATERIAL_SIZE:
             raise Tampered(
                 f"The stored material of key '{ref.key_id}' version {ref.version} has "
@@ -59,3 +67,35 @@ class LocalKeystore:
 
     def destroy_material(self, ref: MaterialRef) -> None:
         """Nothing to do: deleting the sealed row destroys the material."""
+
+    def create_signing_material(self, key_id: KeyId, version: int, key_spec: str) -> bytes:
+        private = _asymmetric.SIGNING_SPECS[key_spec].generate()
+        return self._sealer.seal(private, aad=material_aad(key_id, version))
+
+    def _private(self, ref: MaterialRef, key_spec: str) -> _asymmetric.PrivateKey:
+        try:
+            return _asymmetric.load_private(self._open(ref), _asymmetric.SIGNING_SPECS[key_spec])
+        except (KeyError, ValueError) as exc:
+            raise Tampered(
+                f"The stored material of key '{ref.key_id}' version {ref.version} is not a "
+                f"{key_spec} private key: the key's row was modified; restore it from a backup"
+            ) from exc
+
+    def sign(
+        self,
+        ref: MaterialRef,
+        *,
+        key_spec: str,
+        signing_algorithm: str,
+        message: bytes,
+        message_type: str,
+    ) -> bytes:
+        return _asymmetric.sign(
+            self._private(ref, key_spec),
+            algorithm=signing_algorithm,
+            message=message,
+            message_type=message_type,
+        )
+
+    def get_public_key(self, ref: MaterialRef, *, key_spec: str) -> bytes:
+        return _asymmetric.public_der(self._private(ref, key_spec))
