@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from bastion.cli import access, audit, keys, server, store
+from bastion.cli import access, audit, keys, monitor, server, store
 from bastion.cli._common import STATE, emit, fail_cleanly, settings
 from bastion.sdk import init as sdk_init
 
@@ -21,6 +21,7 @@ app.add_typer(store.app, name="store")
 app.add_typer(audit.app, name="audit")
 app.command("server")(server.serve)
 app.add_typer(access.app, name="access")
+app.add_typer(monitor.app, name="monitor")
 
 
 @app.callback()

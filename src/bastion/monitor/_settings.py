@@ -1,0 +1,39 @@
+"""The monitor section of the settings turned into the room's objects: engine and options."""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from bastion.monitor._models import DriftOptions, ProfileOptions
+from bastion.monitor.engine import DuckDBEngine, Engine
+from bastion.settings import Settings
+
+
+def engine_for(settings: Settings) -> Engine:
+    """``settings.monitor.engine``: DuckDB in-process, or Spark at a master URL (``spark://…``,
+    ``local[*]``, ``yarn``, ``k8s://…``; needs the ``spark`` extra)."""
+    section = settings.monitor
+    if section.engine == "duckdb":
+        return DuckDBEngine(threads=section.threads, memory_limit=section.memory_limit)
+    spark: Any = importlib.import_module("bastion.monitor.engine._spark")
+    engine: Engine = spark.SparkEngine(section.engine)
+    return engine
+
+
+def profile_options(settings: Settings) -> ProfileOptions:
+    """Profile options from ``settings.monitor`` (KLL size, categories kept, batch rows)."""
+    section = settings.monitor
+    return ProfileOptions(
+        kll_k=section.kll_k, max_categories=section.max_categories, batch_rows=section.batch_rows
+    )
+
+
+def drift_options(settings: Settings) -> DriftOptions:
+    """The calibrated verdict's options from ``settings.monitor``."""
+    section = settings.monitor
+    return DriftOptions(
+        fdr=section.drift_fdr,
+        min_effect_numerical=section.min_effect_numerical,
+        min_effect_categorical=section.min_effect_categorical,
+    )
