@@ -2,22 +2,16 @@
 
 from __future__ import annotations
 
-import functools
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-import bastion.monitor  # noqa: F401  (declares its actions; the room itself loads on use)
 from bastion._runtime import InitResult, Runtime, initialise, open_runtime
 from bastion.access import AccessClient, Principal
 from bastion.audit import AuditClient
 from bastion.clock import Clock
 from bastion.keys import KeysClient
-from bastion.metrics import MetricsClient
+from bastion.registry.lineage import LineageClient
 from bastion.settings import Settings
 from bastion.store import StoreClient
-
-if TYPE_CHECKING:
-    from bastion.monitor import MonitorClient
 
 
 class Bastion:
@@ -33,14 +27,7 @@ class Bastion:
         self.store = StoreClient(runtime, keys=self.keys)
         self.audit = AuditClient(runtime)
         self.access = AccessClient(runtime)
-        self.metrics = MetricsClient(runtime)
-
-    @functools.cached_property
-    def monitor(self) -> MonitorClient:
-        """Data-quality monitoring (loaded on first use: it brings DuckDB, SciPy and Arrow)."""
-        from bastion.monitor import MonitorClient
-
-        return MonitorClient(self.runtime, store=self.store, metrics=self.metrics)
+        self.lineage = LineageClient(runtime)
 
     @property
     def account_id(self) -> str:
