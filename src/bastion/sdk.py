@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+import bastion.monitor  # noqa: F401  (declares its actions; the room itself loads on use)
 from bastion._runtime import InitResult, Runtime, initialise, open_runtime
 from bastion.access import AccessClient, Principal
 from bastion.audit import AuditClient
 from bastion.clock import Clock
 from bastion.keys import KeysClient
+from bastion.metrics import MetricsClient
 from bastion.registry.lineage import LineageClient
 from bastion.settings import Settings
 from bastion.store import StoreClient
+
+if TYPE_CHECKING:
+    from bastion.monitor import MonitorClient
 
 
 class Bastion:
@@ -28,6 +35,14 @@ class Bastion:
         self.audit = AuditClient(runtime)
         self.access = AccessClient(runtime)
         self.lineage = LineageClient(runtime)
+        self.metrics = MetricsClient(runtime)
+
+    @functools.cached_property
+    def monitor(self) -> MonitorClient:
+        """Data-quality monitoring (loaded on first use: it brings DuckDB, SciPy and Arrow)."""
+        from bastion.monitor import MonitorClient
+
+        return MonitorClient(self.runtime, store=self.store, metrics=self.metrics)
 
     @property
     def account_id(self) -> str:
