@@ -33,7 +33,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from bastion.audit._chain import GENESIS
+from bastion.audit._chain import GENESIS, chain
 from bastion.audit._digest import DigestRange, Signer, digest_body, open_key
 from bastion.audit._models import DigestInfo
 from bastion.audit._sql import placeholder
@@ -58,6 +58,10 @@ class Head:
     hash: bytes
 
 
+Then = Callable[[Any, "Head"], None]
+"""Work inside an append's transaction after the insert: the cursor and the new head."""
+
+
 @dataclass(frozen=True, kw_only=True)
 class LastDigest:
     body: str
@@ -79,19 +83,58 @@ class Writer:
         )
         self._kept = self.sqlite and db.url.database not in (None, "", ":memory:")
         self._connection: Any = None
+        self._cursor: Any = None
         self._inherited: list[Any] = []
         self._lock = threading.Lock()
         _WRITERS.add(self)
         if self._kept:
             sa.event.listen(db.engine, "engine_disposed", self._on_dispose)
 
+    def append(self, records: Sequence[str], then: Then | None = None) -> Head:
+        """One transaction: chain ``records`` after the head and insert them, hand the cursor
+        and the new head to ``then`` (the digest check), commit; returns the new head.
+
+        The hot path: on the kept SQLite connection it is five statements and no generator.
+        """
+        if not self._kept:
+            with self._pooled() as (cursor, head):
+                return self._insert(cursor, head.seq, head.hash, records, then)
+        with self._lock:
+            connection = self._connection or self._open()
+            cursor = self._cursor
+            try:
+                cursor.execute("BEGIN IMMEDIATE")
+                cursor.execute(_HEAD)
+                row = cursor.fetchone()
+                seq, prev = row if row else (0, GENESIS)
+                head = self._insert(cursor, seq, prev, records, then)
+                cursor.execute("COMMIT")
+            except BaseException:
+                if connection.in_transaction:
+                    connection.rollback()
+                raise
+        return head
+
+    def _insert(
+        self, cursor: Any, seq: int, prev: bytes, records: Sequence[str], then: Then | None
+    ) -> Head:
+        rows = []
+        for record in records:
+            seq += 1
+            prev = chain(prev, record)
+            rows.append((seq, record, prev))
+        if len(rows) == 1:
+            cursor.execute(self.insert_sql, rows[0])
+        else:
+            cursor.executemany(self.insert_sql, rows)
+        head = Head(seq, prev)
+        if then is not None:
+            then(cursor, head)
+        return head
+
     @contextmanager
     def transaction(self) -> Iterator[tuple[Any, Head]]:
-        """Hold the trail's lock; yields a raw cursor and the head read under the lock.
-
-        On PostgreSQL the transaction runs in pipeline mode: the lock and the head go in one
-        round trip, the inserts and the commit in another.
-        """
+        """Hold the trail's lock; yields a raw cursor and the head read under the lock."""
         if not self._kept:
             with self._pooled() as pair:
                 yield pair
@@ -117,11 +160,14 @@ class Writer:
         pooled.detach()
         if self.fsync:
             connection.execute("PRAGMA synchronous=FULL")
+        self._cursor = connection.cursor()
         self._connection = connection
         return connection
 
     @contextmanager
     def _pooled(self) -> Iterator[tuple[Any, Head]]:
+        """A transaction on a pooled connection; on PostgreSQL in pipeline mode: the lock and
+        the head go in one round trip, the inserts and the commit in another."""
         pooled = self.db.engine.raw_connection()
         connection: Any = pooled.driver_connection
         cursor = connection.cursor()
@@ -150,7 +196,7 @@ class Writer:
     def close(self) -> None:
         """Close the trail's own connection (the next transaction opens a new one)."""
         with self._lock:
-            connection, self._connection = self._connection, None
+            connection, self._connection, self._cursor = self._connection, None, None
         if connection is not None:
             connection.close()
 
@@ -163,16 +209,9 @@ class Writer:
         advises after a fork); a lock held by a thread that did not fork is replaced."""
         if self._connection is not None:
             self._inherited.append(self._connection)
-        self._connection = None
+        self._connection = self._cursor = None
         self._lock = threading.Lock()
         self.db.engine.dispose(close=False)
-
-    def insert(self, cursor: Any, rows: list[tuple[int, str, bytes]]) -> None:
-        """Insert chained rows (one statement, or one batched statement)."""
-        if len(rows) == 1:
-            cursor.execute(self.insert_sql, rows[0])
-        else:
-            cursor.executemany(self.insert_sql, rows)
 
     def signer(self, cursor: Any, sealer: RootSealer) -> tuple[Signer, datetime] | None:
         """The oldest signing key, opened, and when it was created (``None`` if there is none)."""
@@ -278,7 +317,7 @@ class GroupCommit:
     call, as before.
     """
 
-    def __init__(self, write: Callable[[list[str]], None]) -> None:
+    def __init__(self, write: Callable[[Sequence[str]], None]) -> None:
         self._write = write
         self._queue: deque[_Ticket] = deque()
         self._turn = threading.Lock()
@@ -296,24 +335,24 @@ class GroupCommit:
                 try:
                     self._write([r for t in batch for r in t.records])
                 except Exception:
-                    log.warning("audit.group_commit failed tickets=%d; retrying alone", len(batch))
+                    log.warning("audit.group_commit failed calls=%d; each retries", len(batch))
                 else:
                     for t in batch:
                         t.done = True
                     return
-            self._write(list(ticket.records))
+            self._write(records)
             ticket.done = True
 
     def _take(self, ticket: _Ticket) -> list[_Ticket]:
         """Everything queued; ``ticket`` too when a failed group had taken it already."""
         batch: list[_Ticket] = []
         queue = self._queue
-        while queue:
-            try:
+        try:
+            while True:
                 batch.append(queue.popleft())
-            except IndexError:  # another thread emptied it between the check and the pop
-                break
-        if not any(t is ticket for t in batch):
+        except IndexError:
+            pass
+        if ticket not in batch:
             batch.insert(0, ticket)
         return batch
 

@@ -24,7 +24,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from bastion.audit._append import LOCK, GroupCommit, Head, Writer, stored_time
-from bastion.audit._chain import canonical_record, chain
+from bastion.audit._chain import canonical_record
 from bastion.audit._digest import (
     Signer,
     fingerprint_of,
@@ -96,23 +96,20 @@ class AuditTrail:
             self._group.submit(records)
         return len(records)
 
-    def _commit(self, records: list[str]) -> None:
+    def _commit(self, records: Sequence[str]) -> None:
         """One transaction: chain ``records`` after the head, and sign a digest when one is due
         (called by the group commit, one transaction at a time in this process)."""
         now = self.clock.now()
-        check = self._next_digest_check is None or now >= self._next_digest_check
-        with self._writer.transaction() as (cursor, head):
-            seq, prev = head.seq, head.hash
-            rows = []
-            for record in records:
-                seq += 1
-                prev = chain(prev, record)
-                rows.append((seq, record, prev))
-            self._writer.insert(cursor, rows)
-            next_check = self._digest_if_due(cursor, Head(seq, prev), now) if check else None
-        if next_check is not None:
-            self._next_digest_check = next_check
-        log.debug("audit.append records=%d last_seq=%d", len(rows), seq)
+        due = self._next_digest_check
+        if due is not None and now < due:
+            head = self._writer.append(records)
+        else:
+            found: list[datetime] = []
+            head = self._writer.append(
+                records, lambda cursor, head: found.append(self._digest_if_due(cursor, head, now))
+            )
+            self._next_digest_check = found[0]
+        log.debug("audit.append records=%d last_seq=%d", len(records), head.seq)
 
     def flush(self) -> None:
         """Nothing is buffered: every append is committed before it returns."""
