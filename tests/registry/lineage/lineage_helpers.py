@@ -89,7 +89,17 @@ def realistic_events(account_id: str) -> list[Event]:
             },
             "",
         ),
-        ("serving.EndpointDeployed", {"endpoint_arn": fraud, "model_package_arn": pkg1}, ""),
+        (
+            "serving.EndpointDeployed",
+            {
+                "endpoint_arn": fraud,
+                "endpoint": "fraud",
+                "config": "fraud-v1",
+                "variant": "AllTraffic",
+                "model_package_arn": pkg1,
+            },
+            "",
+        ),
         ("serving.EndpointDeployed", {"endpoint_arn": shadow, "model_package_arn": pkg1}, ""),
         (
             "registry.ModelPackageCreated",

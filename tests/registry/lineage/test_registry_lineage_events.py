@@ -92,6 +92,8 @@ def test_the_realistic_chain_from_events(
     assert newest.producers[0].name.startswith("training-train-fraud-2-")
     assert [i.source_uri for i in newest.inputs] == ["s3://fraud-data/other.csv"]
     assert newest.deployment is not None and newest.deployment.properties["Variant"] == "AllTraffic"
+    assert found[1].deployment is not None
+    assert found[1].deployment.properties["EndpointConfig"] == "fraud-v1"
     assert found[1].model.source_types == (
         {"SourceIdType": "Custom", "Value": f"manifest-sha256:{MODEL_SHA_1}"},
     )

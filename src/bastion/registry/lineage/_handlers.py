@@ -19,8 +19,9 @@ What each event adds (SageMaker's automatic lineage, adapted):
     The ModelPackage ``ContributedTo`` an Approval action whose properties hold the latest
     status (``to_status``), who and why (an older event never overwrites a newer one).
 ``serving.EndpointDeployed``
-    The ModelPackage ``ContributedTo`` a ModelDeployment action ``AssociatedWith`` the Endpoint
-    context; deployments are never removed, so "which endpoints ever served" stays answerable.
+    The ModelPackage ``ContributedTo`` a ModelDeployment action (one per endpoint, config,
+    variant and package) ``AssociatedWith`` the Endpoint context; deployments are never
+    removed, so "which endpoints ever served" stays answerable after a redeployment or a delete.
 ``monitor.BaselineCreated``
     The baseline's dataset (a URI or an absolute path; in-memory data has none)
     ``ContributedTo`` a Baseline action that ``Produced`` its statistics and constraints.
@@ -310,6 +311,7 @@ def _on_endpoint_deployed(w: _Writer, detail: Mapping[str, Any]) -> None:
     package_arn = _uri(detail, "model_package_arn")
     assert endpoint_arn is not None and package_arn is not None
     variant = _text(detail, "variant", required=False) or "AllTraffic"
+    config = _text(detail, "config", required=False) or ""
     endpoint_name = endpoint_arn.rsplit("/", 1)[-1]
     endpoint = w.named(
         LineageType.CONTEXT,
@@ -317,15 +319,20 @@ def _on_endpoint_deployed(w: _Writer, detail: Mapping[str, Any]) -> None:
         auto_name("endpoint", endpoint_name, endpoint_arn),
         endpoint_arn,
     )
+    properties = {"Variant": variant[:256], "ModelPackageArn": package_arn[:256]}
+    if config:
+        properties["EndpointConfig"] = config[:256]
     deployment = w.named(
         LineageType.ACTION,
         MODEL_DEPLOYMENT,
         auto_name(
-            "deployment", f"{endpoint_name}-{variant}", f"{endpoint_arn}|{variant}|{package_arn}"
+            "deployment",
+            f"{endpoint_name}-{variant}",
+            f"{endpoint_arn}|{config}|{variant}|{package_arn}",
         ),
         endpoint_arn,
         status=ActionStatus.COMPLETED,
-        properties={"Variant": variant[:256], "ModelPackageArn": package_arn[:256]},
+        properties=properties,
     )
     package = w.artifact(MODEL_PACKAGE, package_arn)
     w.link(package, deployment, AssociationType.CONTRIBUTED_TO)
