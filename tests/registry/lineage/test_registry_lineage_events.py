@@ -262,10 +262,9 @@ def test_delivery_through_the_event_log(bastion: Bastion, lineage: LineageClient
     recorded as failed with the field named, and never blocks the next one."""
     kind = declare_event("registry.ModelPackageCreated", "test stand-in").kind
     runtime = bastion.runtime
+    package = sagemaker_arn(bastion.account_id, "model-package/fraud/1", "eu-west-1")
     good = {
-        "model_package_arn": sagemaker_arn(
-            bastion.account_id, "model-package/fraud/1", "eu-west-1"
-        ),
+        "model_package_arn": package,
         "group": "fraud",
         "version": 1,
         "artifact_uri": "s3://models/fraud/1/model.onnx",
@@ -279,7 +278,7 @@ def test_delivery_through_the_event_log(bastion: Bastion, lineage: LineageClient
         runtime.events.emit(
             conn,
             kind=kind,
-            subject=good["model_package_arn"],
+            subject=package,
             account_id=bastion.account_id,
             detail=good,
         )

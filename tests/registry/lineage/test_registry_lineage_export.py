@@ -9,7 +9,7 @@ import re
 import uuid
 from pathlib import Path
 
-import jsonschema
+import jsonschema  # type: ignore[import-untyped]
 from hypothesis import given
 from hypothesis import strategies as st
 from lineage_helpers import manual_chain
