@@ -11,10 +11,16 @@ SciPy's exact tests say on the raw data.
     .venv/bin/python benchmarks/bench_monitor.py                 # 1 M rows, 2 repeats
     .venv/bin/python benchmarks/bench_monitor.py --rows 10000000 --repeats 1
     .venv/bin/python benchmarks/bench_monitor.py --peers    # + whylogs, Evidently, alibi-detect
+    .venv/bin/python benchmarks/bench_monitor.py --spark-only --repeats 2   # Spark beside DuckDB
 
 ``--peers`` builds one virtualenv per peer under /tmp (pins from the peer reference: whylogs
 1.6.4 with numpy<2, pandas<2.3, pyarrow<19; evidently 0.7.23 with pandas<3; alibi-detect 0.13
 with numpy<2, pyarrow<19) and runs each on the same files.
+
+``--spark`` adds the Spark engine (``local[2]``, one process: the JVM start, the first profile
+with the Python workers' start, then the best of the repeats on the warm session) and compares
+its statistics and verdicts with DuckDB's; ``--spark-only`` runs just DuckDB and Spark, side by
+side, and prints their rows without writing RESULTS.md.
 """
 
 from __future__ import annotations
@@ -141,6 +147,131 @@ def step_bastion_check(current: Path, out: Path) -> dict[str, Any]:
         "verdicts": verdicts,
         "violations": len(result.violations),
     }
+
+
+def _tree() -> list[int]:
+    """This process and its descendants (the JVM, PySpark's daemon and workers), from /proc."""
+    parents: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            parents.setdefault(int(fields[1]), []).append(int(entry.name))
+    found, queue = [], [os.getpid()]
+    while queue:
+        pid = queue.pop()
+        found.append(pid)
+        queue += parents.get(pid, [])
+    return found
+
+
+def _tree_cpu() -> float:
+    """CPU seconds used so far by the live process tree."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for pid in _tree():
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
+    return total
+
+
+def _tree_peak_rss_mb() -> float:
+    """The sum of the live tree's peak RSS (VmHWM): an upper bound of its peak together."""
+    total = 0
+    for pid in _tree():
+        try:
+            status = Path(f"/proc/{pid}/status").read_text()
+        except OSError:
+            continue
+        total += next(
+            (int(line.split()[1]) for line in status.splitlines() if line.startswith("VmHWM")), 0
+        )
+    return total / 1024
+
+
+def step_spark(base: Path, current: Path, out: Path, repeats: int) -> dict[str, Any]:
+    """Baseline and check on Spark ``local[2]`` in one session; statistics written for comparison.
+
+    Reports the JVM start, the first baseline (Python workers start, JIT) and the best of
+    ``repeats`` warm baselines and checks; CPU is the whole process tree's (driver, JVM, workers).
+    """
+    from bastion import monitor
+    from bastion.monitor.engine import SparkEngine
+
+    started = time.perf_counter()
+    engine = SparkEngine("local[2]", config={"spark.driver.memory": "2g"})
+    engine.session.sparkContext.setLogLevel("ERROR")
+    start_seconds = time.perf_counter() - started
+
+    def timed(call: Any) -> tuple[float, float, Any]:
+        t, cpu = time.perf_counter(), _tree_cpu()
+        value = call()
+        return time.perf_counter() - t, _tree_cpu() - cpu, value
+
+    cold, _, result = timed(lambda: monitor.baseline(base, engine=engine))
+    baselines = [timed(lambda: monitor.baseline(base, engine=engine)) for _ in range(repeats)]
+    seconds, cpu, result = min(baselines, key=lambda r: r[0])
+    monitor.write_statistics(result.statistics, out / "spark-statistics.json")
+    loaded = monitor.read_baseline(out / "statistics.json", out / "constraints.json")
+    checks = [
+        timed(lambda: monitor.check(current, baseline=loaded, engine=engine))
+        for _ in range(repeats)
+    ]
+    check_seconds, check_cpu, checked = min(checks, key=lambda r: r[0])
+    rss = _tree_peak_rss_mb()
+    engine.close()
+    return {
+        "start_seconds": start_seconds,
+        "cold_seconds": cold,
+        "seconds": seconds,
+        "cpu": cpu,
+        "check_seconds": check_seconds,
+        "check_cpu": check_cpu,
+        "tree_rss_mb": rss,
+        "verdicts": {f.feature: {"drifted": f.drifted} for f in checked.drift.features},
+        "violations": len(checked.violations),
+    }
+
+
+def _bucket_counts(numbers: Any) -> Any:
+    import numpy as np
+
+    kll = numbers.distribution.kll if numbers.distribution is not None else None
+    return np.array([b.count for b in (kll.buckets or [])] if kll is not None else [])
+
+
+def compare_statistics(duckdb_file: Path, spark_file: Path) -> str:
+    """How far Spark's statistics.json is from DuckDB's: what differs, or the largest gaps."""
+    from bastion import monitor
+
+    a, b = monitor.read_statistics(duckdb_file), monitor.read_statistics(spark_file)
+    if a.dataset != b.dataset or [f.name for f in a.features] != [f.name for f in b.features]:
+        return "datasets differ"
+    moments, kll = 0.0, 0.0
+    for x, y in zip(a.features, b.features, strict=True):
+        if x.inferred_type != y.inferred_type:
+            return f"{x.name}: type {x.inferred_type} vs {y.inferred_type}"
+        if x.string_statistics is not None and x.string_statistics != y.string_statistics:
+            return f"{x.name}: string statistics differ"
+        if x.numerical_statistics is not None and y.numerical_statistics is not None:
+            p, q = x.numerical_statistics, y.numerical_statistics
+            if p.common != q.common:
+                return f"{x.name}: counts differ"
+            for key in ("mean", "sum", "std_dev", "min", "max"):
+                u, v = getattr(p, key), getattr(q, key)
+                moments = max(moments, abs(u - v) / max(abs(u), abs(v), 1e-300))
+            shares = [_bucket_counts(r) / max(p.common.num_present, 1) for r in (p, q)]
+            if len(shares[0]) == len(shares[1]):
+                kll = max(kll, float(abs(shares[0] - shares[1]).max(initial=0.0)))
+    return (
+        f"types, counts, categorical buckets and distinct counts equal; moments within "
+        f"{moments:.1e} (relative); KLL bucket shares within {kll:.4f}"
+    )
 
 
 def step_numpy_floor(base: Path, out: Path) -> dict[str, Any]:
@@ -305,7 +436,7 @@ def run_peer(name: str, base: Path, current: Path) -> dict[str, Any]:
 # -- driver -----------------------------------------------------------------------------------
 
 
-def run_step(step: str, base: Path, current: Path, out: Path) -> dict[str, Any]:
+def run_step(step: str, base: Path, current: Path, out: Path, repeats: int = 1) -> dict[str, Any]:
     child = run_child(
         [
             python(),
@@ -318,6 +449,8 @@ def run_step(step: str, base: Path, current: Path, out: Path) -> dict[str, Any]:
             str(current),
             "--out",
             str(out),
+            "--repeats",
+            str(repeats),
         ],
         env={**os.environ, "PYTHONPATH": str(ROOT / "src")},
     )
@@ -342,6 +475,10 @@ def main() -> int:
     parser.add_argument("--data-dir", type=Path, default=Path("/tmp/bastion-bench-monitor"))
     parser.add_argument("--peers", action="store_true", help="also run the peer tools")
     parser.add_argument("--write", action="store_true", help="rewrite RESULTS.md's section")
+    parser.add_argument("--spark", action="store_true", help="also run the Spark engine")
+    parser.add_argument(
+        "--spark-only", action="store_true", help="only DuckDB and Spark, side by side (no write)"
+    )
     parser.add_argument("--step", help=argparse.SUPPRESS)
     parser.add_argument("--base", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--current", type=Path, help=argparse.SUPPRESS)
@@ -354,6 +491,7 @@ def main() -> int:
             "bastion-check": lambda: step_bastion_check(args.current, args.out),
             "numpy-floor": lambda: step_numpy_floor(args.base, args.out),
             "scipy-drift": lambda: step_scipy_drift(args.base, args.current),
+            "spark": lambda: step_spark(args.base, args.current, args.out, args.repeats),
         }
         report(**steps[args.step]())
         return 0
@@ -366,6 +504,8 @@ def main() -> int:
     out = args.data_dir / f"baseline-{args.rows}"
     out.mkdir(exist_ok=True)
     load_before = _load()
+    if args.spark_only:
+        return spark_side_by_side(args, base, current, out, load_before)
     floor = best("numpy-floor", args.repeats, base, current, out)
     baseline = best("bastion-baseline", args.repeats, base, current, out)
     checked = best("bastion-check", args.repeats, base, current, out)
@@ -384,6 +524,11 @@ def main() -> int:
             ("alibi", "drift", "alibi-detect 0.13 `KSDrift` (numeric columns)"),
         ):
             rows.append((task, label, run_peer(name, base, current)))
+
+    spark_lines = ""
+    if args.spark:
+        spark_rows, spark_lines = spark_results(args, base, current, out, baseline, checked)
+        rows += spark_rows
 
     table = []
     for task, label, result in rows:
@@ -423,6 +568,7 @@ def main() -> int:
         if task == "drift" and "flagged" in result and not label.startswith(("**", "SciPy"))
     ]
     command = "python benchmarks/bench_monitor.py" + (" --peers" if args.peers else "")
+    command += " --spark" if args.spark else ""
     body = f"""
 {args.rows:,} rows x 25 columns (20 numeric, 5 categorical; 1 % missing in three columns),
 Parquet with {ROW_GROUP:,}-row groups; the current file has four columns drifted on purpose
@@ -445,6 +591,7 @@ shared with other jobs (load average {load_before} before the run). Reproduce:
 - Drift verdicts, drifted on purpose {sorted(DRIFTED)}: calibrated verdict {flagged};
   SageMaker's L-inf >= 0.1 rule {linf}; SciPy + Benjamini-Hochberg {scipy["flagged"]}.
 {chr(10).join(others)}
+{spark_lines}
 
 {
         markdown_table(
@@ -466,6 +613,91 @@ shared with other jobs (load average {load_before} before the run). Reproduce:
     if args.write:
         update_section("Data-quality monitoring", body)
     return 0 if flagged == sorted(DRIFTED) else 1
+
+
+def spark_results(
+    args: argparse.Namespace,
+    base: Path,
+    current: Path,
+    out: Path,
+    duckdb_baseline: dict[str, Any],
+    duckdb_check: dict[str, Any],
+) -> tuple[list[tuple[str, str, dict[str, Any]]], str]:
+    """Run the Spark step; its table rows and a line comparing its results with DuckDB's."""
+    spark = run_step("spark", base, current, out, args.repeats)
+    rows = [
+        (
+            "profile",
+            "Bastion baseline on **Spark** `local[2]` (warm session)",
+            {"seconds": spark["seconds"], "cpu": spark["cpu"], "rss_mb": spark["tree_rss_mb"]},
+        ),
+        (
+            "drift",
+            "Bastion check on **Spark** `local[2]` (warm session)",
+            {
+                "seconds": spark["check_seconds"],
+                "cpu": spark["check_cpu"],
+                "rss_mb": spark["tree_rss_mb"],
+            },
+        ),
+    ]
+    same_verdicts = {n: v["drifted"] for n, v in spark["verdicts"].items()} == {
+        n: v["drifted"] for n, v in duckdb_check["verdicts"].items()
+    }
+    line = (
+        f"- Spark `local[2]`: JVM start {spark['start_seconds']:.1f} s, first baseline (Python "
+        f"workers start) {spark['cold_seconds']:.1f} s, then {spark['seconds']:.2f} s "
+        f"({spark['seconds'] / duckdb_baseline['seconds']:.1f}x DuckDB's "
+        f"{duckdb_baseline['seconds']:.2f} s); check {spark['check_seconds']:.2f} s vs "
+        f"{duckdb_check['seconds']:.2f} s. CPU and RSS for Spark are the whole process tree's "
+        f"(driver, JVM, Python workers; RSS summed peaks). Results against DuckDB's: "
+        f"{compare_statistics(out / 'statistics.json', out / 'spark-statistics.json')}; "
+        f"drift verdicts {'equal' if same_verdicts else 'DIFFER'}, "
+        f"{spark['violations']} vs {duckdb_check['violations']} violations."
+    )
+    return rows, line
+
+
+def spark_side_by_side(
+    args: argparse.Namespace, base: Path, current: Path, out: Path, load_before: str
+) -> int:
+    """DuckDB and Spark only, one after the other: rows to add to RESULTS.md by hand."""
+    duckdb_baseline = best("bastion-baseline", args.repeats, base, current, out)
+    duckdb_check = best("bastion-check", args.repeats, base, current, out)
+    rows, line = spark_results(args, base, current, out, duckdb_baseline, duckdb_check)
+    rows = [
+        ("profile", "**Bastion baseline** (DuckDB)", duckdb_baseline),
+        ("drift", "**Bastion check** (DuckDB)", duckdb_check),
+        *rows,
+    ]
+    reference = {"profile": duckdb_baseline, "drift": duckdb_check}
+    table = [
+        (
+            task,
+            label,
+            f"{r['seconds']:.2f}",
+            f"{r['cpu']:.2f}",
+            f"{r['rss_mb']:.0f}",
+            f"{r['seconds'] / reference[task]['seconds']:.1f}x",
+        )
+        for task, label, r in rows
+    ]
+    print(
+        f"{args.rows:,} rows, best of {args.repeats}, load average {load_before} before, "
+        f"{_load()} after. `python benchmarks/bench_monitor.py --spark-only --rows {args.rows} "
+        f"--repeats {args.repeats}`\n"
+    )
+    print(
+        markdown_table(["task", "tool", "wall (s)", "CPU (s)", "peak RSS (MB)", "vs DuckDB"], table)
+    )
+    print()
+    print(line)
+    same = {n: v["drifted"] for n, v in duckdb_check["verdicts"].items()}
+    return (
+        0
+        if "DIFFER" not in line and sorted(n for n, d in same.items() if d) == sorted(DRIFTED)
+        else 1
+    )
 
 
 if __name__ == "__main__":

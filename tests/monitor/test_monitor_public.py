@@ -55,7 +55,15 @@ PUBLIC = {
         "write_statistics",
         "write_violations",
     ],
-    "bastion.monitor.engine": ["ColumnKind", "Dataset", "DuckDBEngine", "Engine", "profile_batch"],
+    "bastion.monitor.engine": [
+        "ColumnKind",
+        "Dataset",
+        "DuckDBEngine",
+        "Engine",
+        "SparkEngine",
+        "engine_from_url",
+        "profile_batch",
+    ],
 }
 
 

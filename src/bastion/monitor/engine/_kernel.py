@@ -230,8 +230,7 @@ def profile_stream(
     time.
     """
     workers = max(1, workers)
-    run_cap = options.max_categories * RUN_CATEGORY_FACTOR
-    done: list[Profile] = [replace(empty_profile(names, options), max_categories=run_cap)]
+    done: list[Profile] = [run_profile(names, options)]
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="monitor") as pool:
         pending: deque[Future[Profile]] = deque()
         for index, batch in enumerate(batches):
@@ -243,4 +242,38 @@ def profile_stream(
                 if len(done) >= MERGE_FAN_IN:
                     done = [merge_profiles(done)]
         done += [future.result() for future in pending]
-    return replace(merge_profiles(done), max_categories=options.max_categories).finished()
+    return finish_profile(done, options)
+
+
+def run_profile(names: Sequence[str], options: ProfileOptions) -> Profile:
+    """The empty partial profile a pass starts from (it fixes the column order)."""
+    return replace(
+        empty_profile(names, options), max_categories=options.max_categories * RUN_CATEGORY_FACTOR
+    )
+
+
+def finish_profile(partials: Sequence[Profile], options: ProfileOptions) -> Profile:
+    """Merge a pass's partial profiles and cut categorical counts to ``max_categories``."""
+    return replace(merge_profiles(partials), max_categories=options.max_categories).finished()
+
+
+def profile_partition(
+    batches: Iterable[pa.RecordBatch],
+    kinds: Sequence[ColumnKind],
+    options: ProfileOptions,
+    *,
+    first_index: int = 0,
+) -> Profile | None:
+    """The partial profile of a stream of batches, in this thread (None if it has no rows).
+
+    For engines that parallelise by partition (Spark's tasks): batches are profiled one after the
+    other and partials merge ``MERGE_FAN_IN`` at a time. ``first_index`` seeds the sketches.
+    """
+    done: list[Profile] = []
+    for offset, batch in enumerate(batches):
+        if batch.num_rows == 0:
+            continue
+        done.append(profile_batch(batch, kinds, options, index=first_index + offset))
+        if len(done) >= MERGE_FAN_IN:
+            done = [merge_profiles(done)]
+    return merge_profiles(done) if done else None
