@@ -83,13 +83,15 @@ def _is_secret(name: str) -> bool:
 def _request_ids() -> tuple[str, str]:
     """Two random (version 4) UUIDs as text, from one read of the OS's random source: what
     ``str(uuid.uuid4())`` gives, several times faster."""
-    raw = os.urandom(32).hex()
-    return _uuid4_text(raw[:32]), _uuid4_text(raw[32:])
-
-
-def _uuid4_text(h: str) -> str:
-    variant = "89ab"[int(h[16], 16) & 3]
-    return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{variant}{h[17:20]}-{h[20:]}"
+    raw = bytearray(os.urandom(32))
+    for at in (6, 22):
+        raw[at] = raw[at] & 0x0F | 0x40  # version 4
+        raw[at + 2] = raw[at + 2] & 0x3F | 0x80  # the RFC 4122 variant
+    h = raw.hex()
+    return (
+        f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:32]}",
+        f"{h[32:40]}-{h[40:44]}-{h[44:48]}-{h[48:52]}-{h[52:]}",
+    )
 
 
 _NO_CONTEXT = RequestContext()

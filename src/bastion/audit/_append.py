@@ -347,11 +347,11 @@ class GroupCommit:
         """Everything queued; ``ticket`` too when a failed group had taken it already."""
         batch: list[_Ticket] = []
         queue = self._queue
-        try:
-            while True:
+        while queue:
+            try:
                 batch.append(queue.popleft())
-        except IndexError:
-            pass
+            except IndexError:  # emptied by another thread since the check
+                break
         if ticket not in batch:
             batch.insert(0, ticket)
         return batch
