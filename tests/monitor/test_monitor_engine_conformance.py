@@ -605,7 +605,7 @@ _texts = st.one_of(st.none(), st.sampled_from(["a", "b", "", " ", "1", "+ 2", "2
 
 
 @settings(
-    max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=5, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(
     st.lists(
@@ -646,3 +646,13 @@ def test_spark_leaves_no_warehouse_behind(spark_engine: SparkEngine, tmp_path: P
     for name in ("spark-warehouse", "metastore_db", "derby.log"):
         assert not Path(name).exists(), name
     assert spark_engine.session.conf.get("spark.sql.warehouse.dir", "").find("bastion-spark-") >= 0
+
+
+def test_engines_over_a_running_session_never_stop_it(spark_engine: SparkEngine) -> None:
+    borrowed = SparkEngine(session=spark_engine.session)
+    assert profile(_frame(), engine=borrowed).item_count == 6
+    borrowed.close()
+    second = SparkEngine("local[1]")  # the process's SparkContext runs already: reused
+    assert second.session.sparkContext is spark_engine.session.sparkContext
+    second.close()
+    assert profile(_frame(), engine=spark_engine).item_count == 6

@@ -13,7 +13,9 @@ from bastion.monitor.engine._spark import SparkEngine, is_spark_master
 _EXPECTED_URL = "duckdb, or a Spark master: local[N], local[*], spark://host:port, yarn, k8s://…"
 
 
-def _options(engine: type, options: dict[str, Any]) -> dict[str, Any]:
+def _options(
+    engine: type[DuckDBEngine] | type[SparkEngine], options: dict[str, Any]
+) -> dict[str, Any]:
     accepted = [
         name
         for name, parameter in inspect.signature(engine).parameters.items()
@@ -24,7 +26,7 @@ def _options(engine: type, options: dict[str, Any]) -> dict[str, Any]:
         raise Invalid(
             "options",
             got=unknown,
-            expected=f"options of the {engine.name} engine: {', '.join(accepted)}",  # type: ignore[attr-defined]
+            expected=f"options of the {engine.name} engine: {', '.join(accepted)}",
         )
     return options
 

@@ -246,9 +246,10 @@ class SparkEngine:
     """Profiles data on Apache Spark: ``master`` is ``local[N]``, ``local[*]`` or a cluster's URL.
 
     The session is created on first use (a JVM start: seconds) and reused; ``close()`` stops it
-    if this engine created it. ``session`` uses an existing session instead; ``config`` adds
-    Spark settings (``spark.driver.memory``, ...) to a session this engine creates. Executors
-    need ``bastion`` installed and the files at the same paths (a shared file system).
+    if this engine created it. ``session`` uses an existing session instead (as does a process
+    that already runs a SparkContext); ``config`` adds Spark settings (``spark.driver.memory``,
+    ...) to a session this engine creates. Executors need ``bastion`` installed and the files at
+    the same paths (a shared file system).
     """
 
     name = "spark"
@@ -282,6 +283,7 @@ class SparkEngine:
         return self._session
 
     def _start(self) -> SparkSession:
+        from pyspark import SparkContext
         from pyspark.sql import SparkSession
 
         local = bool(LOCAL_MASTER.match(self.master))
@@ -298,7 +300,8 @@ class SparkEngine:
             config["spark.sql.warehouse.dir"] = str(Path(scratch) / "warehouse")
             config["spark.driver.extraJavaOptions"] = f"-Dderby.system.home={scratch}"
         config.update(self.config)
-        self._owned = SparkSession.getActiveSession() is None
+        # a process has one SparkContext: if one runs already, the engine uses it, never stops it
+        self._owned = SparkContext._active_spark_context is None
         builder = SparkSession.builder.master(self.master).appName(self.app_name)
         for key, value in config.items():
             builder = builder.config(key, value)
