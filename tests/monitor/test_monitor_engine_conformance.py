@@ -440,6 +440,8 @@ def _mixed(rows: int, seed: int, *, shift: float = 0.0) -> pd.DataFrame:
             "score": rng.normal(0, 1, rows),
             "state": rng.choice(["CA", "NY", "TX", "WA"], rows, p=[0.4, 0.3, 0.2, 0.1]),
             "zip": rng.choice([f"{z:05d}" for z in range(50)], rows),  # numbers as text
+            # ~3000 values, more than max_categories: top 1000 kept, distinct count by HLL
+            "merchant": [f"m{v}" for v in rng.zipf(1.2, rows) % 3000],
             "flag": rng.random(rows) < 0.3,
             "sparse": [None] * (rows - 1) + ["only"],
             "empty": pd.array([None] * rows, dtype="Float64"),
@@ -524,11 +526,15 @@ def test_same_baseline_on_both_engines(baselines: dict[str, Baseline]) -> None:
         "score": InferredType.FRACTIONAL,
         "state": InferredType.STRING,
         "zip": InferredType.INTEGRAL,
+        "merchant": InferredType.STRING,
         "flag": InferredType.STRING,
         "sparse": InferredType.STRING,
         "empty": InferredType.UNKNOWN,
     }
     assert baselines["duckdb"].constraints == baselines["spark"].constraints
+    merchant = spark.feature("merchant").string_statistics
+    assert len(merchant.distribution.categorical.buckets) == 1000
+    assert merchant.distinct_count > 1000
 
 
 def _violations(result: Any) -> set[tuple[str, str, str]]:
