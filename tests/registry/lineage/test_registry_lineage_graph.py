@@ -133,6 +133,9 @@ def test_filters_and_edges_on_paths(lineage: LineageClient, clock: FrozenClock) 
     assert [v.arn for v in hit.vertices] == [props.arn]
     nothing = lineage.downstream(e["fraud"].arn)
     assert [v.arn for v in nothing.vertices] == [e["fraud"].arn] and nothing.edges == ()
+    ghost = e["fraud"].arn.replace("context/fraud", "context/ghost")
+    with pytest.raises(NotFound, match="StartArns"):
+        lineage.query_lineage(ghost)
 
 
 def test_association_rules(lineage: LineageClient, bastion: Bastion) -> None:

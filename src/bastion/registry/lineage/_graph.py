@@ -56,6 +56,8 @@ WITH RECURSIVE walk(arn) AS (
 SELECT 1 FROM walk WHERE arn = :target
 """
 
+_KINDS = {kind.value: kind for kind in AssociationType}
+
 _ENDS = {
     Direction.DESCENDANTS: ("source_arn", "destination_arn"),
     Direction.ASCENDANTS: ("destination_arn", "source_arn"),
@@ -87,7 +89,7 @@ def _edges_from(conn: Connection, column: sa.Column[str], arns: Sequence[str]) -
             Edge(
                 source_arn=Arn(r.source_arn),
                 destination_arn=Arn(r.destination_arn),
-                association_type=AssociationType(r.association_type),
+                association_type=_KINDS[r.association_type],
             )
             for r in rows
         ]

@@ -746,6 +746,9 @@ class LineageService:
             for arn, depth in w.depths.items():
                 depths[arn] = min(depth, depths.get(arn, depth))
         entities = load_entities(conn, depths)
+        missing = [a for a in starts if a not in entities]
+        if missing:
+            raise NotFound(f"StartArns '{missing[0]}' names no lineage entity")
         start_set = set(starts)
         matches = {
             arn
@@ -756,7 +759,7 @@ class LineageService:
         edges: dict[tuple[Arn, Arn], Edge] = {}
         if include_edges:
             for way, w in walks.items():
-                on = on_paths(matches, w.edges, way)
+                on = set(w.depths) if filters is None else on_paths(matches, w.edges, way)
                 keep |= on
                 for edge in w.edges:
                     if edge.source_arn in on and edge.destination_arn in on:
