@@ -10,13 +10,14 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 from audit_group_workers import KILLED_NAME, acknowledging_worker
 from audit_helpers import make_event
 
 from bastion.audit import AuditTrail
-from bastion.audit._append import GroupCommit
+from bastion.audit._append import GroupCommit, Head
 from bastion.db import Database
 from bastion.keys._root import RootSealer
 from bastion.settings import Settings
@@ -37,14 +38,14 @@ class _Recorder:
     """A ``write`` for GroupCommit that remembers each transaction; the first one waits for
     ``release`` so that other callers queue up behind it."""
 
-    def __init__(self, fail: Callable[[list[str]], BaseException | None] | None = None) -> None:
+    def __init__(self, fail: Callable[[Sequence[str]], BaseException | None] | None = None) -> None:
         self.batches: list[list[str]] = []
         self.committed: list[str] = []
         self.started = threading.Event()
         self.release = threading.Event()
         self.fail = fail
 
-    def __call__(self, records: list[str]) -> None:
+    def __call__(self, records: Sequence[str]) -> None:
         if not self.started.is_set():
             self.started.set()
             assert self.release.wait(WAIT)
@@ -114,7 +115,7 @@ def test_a_failed_group_fails_only_the_caller_whose_records_failed() -> None:
 def test_an_interrupted_leader_leaves_the_others_to_commit_their_own() -> None:
     interrupts = ["once"]
 
-    def fail(records: list[str]) -> BaseException | None:
+    def fail(records: Sequence[str]) -> BaseException | None:
         if len(records) > 1 and interrupts:
             interrupts.pop()
             return _Interrupted()
@@ -245,9 +246,14 @@ def test_fsync_setting_makes_the_trail_commit_with_full_sync(
     trail = AuditTrail(db=database, sealer=sealer, clock=clock, settings=durable)
     trail.ensure_signing_key()
     trail.append(make_event(clock))
-    with trail._writer.transaction() as (cursor, _):
+    modes: list[int] = []
+
+    def synchronous(cursor: Any, _head: Head) -> None:
         cursor.execute("PRAGMA synchronous")
-        assert cursor.fetchone()[0] == 2  # FULL: the WAL is synced at every commit
+        modes.append(cursor.fetchone()[0])
+
+    trail._writer.append((), synchronous)  # on the connection the trail appends with
+    assert modes == [2]  # FULL: the WAL is synced at every commit
     with database.read() as conn:
         assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 1  # NORMAL elsewhere
     assert trail.verify().ok

@@ -91,8 +91,9 @@ class Writer:
             sa.event.listen(db.engine, "engine_disposed", self._on_dispose)
 
     def append(self, records: Sequence[str], then: Then | None = None) -> Head:
-        """One transaction: chain ``records`` after the head and insert them, hand the cursor
-        and the new head to ``then`` (the digest check), commit; returns the new head.
+        """One transaction under the trail's lock: chain ``records`` (possibly none) after the
+        head and insert them, hand the cursor and the new head to ``then`` (a digest), commit;
+        returns the new head.
 
         The hot path: on the kept SQLite connection it is five statements and no generator.
         """
@@ -125,33 +126,12 @@ class Writer:
             rows.append((seq, record, prev))
         if len(rows) == 1:
             cursor.execute(self.insert_sql, rows[0])
-        else:
+        elif rows:
             cursor.executemany(self.insert_sql, rows)
         head = Head(seq, prev)
         if then is not None:
             then(cursor, head)
         return head
-
-    @contextmanager
-    def transaction(self) -> Iterator[tuple[Any, Head]]:
-        """Hold the trail's lock; yields a raw cursor and the head read under the lock."""
-        if not self._kept:
-            with self._pooled() as pair:
-                yield pair
-            return
-        with self._lock:
-            connection = self._connection or self._open()
-            cursor = connection.cursor()
-            try:
-                cursor.execute("BEGIN IMMEDIATE")
-                cursor.execute(_HEAD)
-                row = cursor.fetchone()
-                yield cursor, Head(row[0], row[1]) if row else Head(0, GENESIS)
-                cursor.execute("COMMIT")
-            finally:
-                if connection.in_transaction:
-                    connection.rollback()
-                cursor.close()
 
     def _open(self) -> Any:
         """The trail's own SQLite connection (the engine's pragmas; ``fsync`` makes it FULL)."""

@@ -157,13 +157,17 @@ class AuditTrail:
     def create_digest(self) -> DigestInfo:
         """Sign a digest of every record since the previous digest (possibly none) now."""
         now = self.clock.now()
-        with self._writer.transaction() as (cursor, head):
+        made: list[DigestInfo] = []
+
+        def sign(cursor: Any, head: Head) -> None:
             signer = self._load_signer(cursor)
             if signer is None:
                 raise NotFound("The trail has no digest signing key; run 'bastion init' first")
-            info = self._write_digest(cursor, head, signer, now)
+            made.append(self._write_digest(cursor, head, signer, now))
+
+        self._writer.append((), sign)
         self._next_digest_check = now + self._interval
-        return info
+        return made[0]
 
     def _load_signer(self, cursor: Any) -> tuple[Signer, datetime] | None:
         if self._signer is None:
