@@ -173,8 +173,11 @@ def test_stored_objects_become_versions_of_known_datasets_only(
     store.create_bucket("fraud-data")
     store.put_object("fraud-data", "train.csv", TRAIN)
     store.put_object("fraud-data", "notes.txt", b"not a dataset")
+    store.put_object("fraud-data", "my notes/with spaces.txt", b"fine")
+    store.put_object("fraud-data", "tab\u00a0and\u2003spaces", b"fine")
     bastion.runtime.events.deliver()
     assert counts(db) == (0, 0, 0)
+    assert bastion.runtime.events.failures() == []
     handle(
         db,
         event(

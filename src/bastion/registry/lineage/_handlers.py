@@ -377,9 +377,13 @@ def _dataset_uri(value: object) -> str | None:
 
 
 def _on_object_created(w: _Writer, detail: Mapping[str, Any]) -> None:
-    bucket = _text(detail, "bucket")
-    key = _text(detail, "key")
-    uri = validate_uri(f"s3://{bucket}/{key}", field="detail.key", operation="event")
+    bucket, key = detail.get("bucket"), detail.get("key")
+    if not (isinstance(bucket, str) and isinstance(key, str)):
+        raise Invalid("detail.key", got=key, expected="a bucket and a key", operation="event")
+    try:
+        uri = validate_uri(f"s3://{bucket}/{key}", field="detail.key", operation="event")
+    except Invalid:
+        return  # a key with spaces, or a long one: no dataset was recorded under such a URI
     sha256 = _sha256(detail.get("sha256"), "detail.sha256")
     known = w.service.known_datasets(w.conn, uri)
     if sha256 is None or not known:
