@@ -223,7 +223,7 @@ def create_app(
     into principals: by default the runtime's own (``runtime.authenticator``: API tokens, role
     session tokens and SigV4 access keys of the home).
     """
-    from bastion.api.routers import access, audit, cards, keys, lineage, store
+    from bastion.api.routers import access, audit, cards, keys, lineage, metrics, monitor, store
 
     owned = runtime is None
     rt = runtime if runtime is not None else open_runtime(settings, clock=clock)
@@ -262,6 +262,8 @@ def create_app(
     app.include_router(access.router)
     app.include_router(cards.router)
     app.include_router(lineage.router)
+    app.include_router(monitor.router)
+    app.include_router(metrics.router)
     app.add_middleware(EdgeMiddleware, options=opts)
     app.openapi = _openapi(app)  # type: ignore[method-assign]
     return app
