@@ -414,3 +414,28 @@ def test_a_card_row_keeps_its_latest_version(cards: ModelCardsClient, bastion: B
     with bastion.runtime.db.read() as conn:
         row = conn.execute(sa.select(model_cards)).one()
     assert (row.status, row.latest_version, row.model_id) == ("Approved", 3, None)
+
+
+def test_every_change_is_an_event(cards: ModelCardsClient, bastion: Bastion) -> None:
+    kinds = ("registry.ModelCardChanged", "registry.ModelCardDeleted")
+    cards.create_model_card("fraud-v3", model_package_arn=PACKAGE_ARN)
+    cards.update_model_card("fraud-v3", status="PendingReview")
+    cards.update_model_card("fraud-v3", status="Approved")
+    with pytest.raises(Conflict):
+        cards.update_model_card("fraud-v3", status="Draft")
+    cards.delete_model_card("fraud-v3")
+    history = bastion.runtime.events.history(kinds=kinds)
+    changed = [(e.detail["version"], e.detail["status"], e.detail["change"]) for e in history[:3]]
+    assert changed == [
+        (1, "Draft", "Create"),
+        (2, "PendingReview", "Status"),
+        (3, "Approved", "Status"),
+    ]
+    assert {e.detail["model_id"] for e in history[:3]} == {PACKAGE_ARN}
+    assert history[2].detail["by"] == bastion.runtime.principal.arn
+    assert [e.kind for e in history] == [
+        *["registry.ModelCardChanged"] * 3,
+        "registry.ModelCardDeleted",
+    ]
+    arn = f"arn:bastion:sagemaker:local:{bastion.account_id}:model-card/fraud-v3"
+    assert {e.subject for e in history} == {arn}

@@ -18,6 +18,7 @@ from bastion.access import Principal
 from bastion.clock import Clock
 from bastion.db import Database
 from bastion.errors import Invalid
+from bastion.events import EventLog
 from bastion.gate import REDACTED, Gate, RequestContext
 from bastion.keys import KeysClient
 from bastion.registry.cards import _actions as actions
@@ -67,6 +68,9 @@ class CardsRuntime(Protocol):
     @property
     def account_id(self) -> AccountId: ...
 
+    @property
+    def events(self) -> EventLog: ...
+
 
 def _with_status(context: RequestContext, status: ModelCardStatus) -> RequestContext:
     """``context`` with ``bastion:ModelCardStatus`` (the status the call asks for)."""
@@ -104,6 +108,7 @@ class ModelCardsClient:
             db=runtime.db,
             clock=runtime.clock,
             keys=keys,
+            events=runtime.events,
             account_id=runtime.account_id,
             region=runtime.settings.region,
         )
@@ -117,15 +122,18 @@ class ModelCardsClient:
         context: RequestContext | None,
         respond: Callable[[T], Mapping[str, Any] | None] | None = None,
     ) -> T:
-        return self.runtime.gate.call(
-            self.runtime.principal,
-            action,
-            resource,
-            params,
-            handler,
-            context=context,
-            respond=respond,
-        )
+        try:
+            return self.runtime.gate.call(
+                self.runtime.principal,
+                action,
+                resource,
+                params,
+                handler,
+                context=context,
+                respond=respond,
+            )
+        finally:
+            self.runtime.events.deliver_if_pending()
 
     def _name(self, value: object, operation: str) -> str:
         return names.card_name(

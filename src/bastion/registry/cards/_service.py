@@ -31,6 +31,7 @@ from sqlalchemy.engine import Connection, Row
 from bastion.clock import Clock
 from bastion.db import Database
 from bastion.errors import Conflict, InvalidCiphertext, NotFound, Tampered
+from bastion.events import EventLog
 from bastion.gate import RequestContext
 from bastion.keys import KeysClient
 from bastion.keys._envelope import (
@@ -40,6 +41,7 @@ from bastion.keys._envelope import (
     read_header,
     write_envelope,
 )
+from bastion.registry.cards._events import MODEL_CARD_CHANGED, MODEL_CARD_DELETED
 from bastion.registry.cards._models import (
     CREATE_STATUSES,
     TRANSITIONS,
@@ -117,12 +119,14 @@ class ModelCardService:
         db: Database,
         clock: Clock,
         keys: KeysClient,
+        events: EventLog,
         account_id: AccountId,
         region: str,
     ) -> None:
         self.db = db
         self.clock = clock
         self.keys = keys
+        self.events = events
         self.account_id = account_id
         self.region = region
 
@@ -170,7 +174,16 @@ class ModelCardService:
                 )
             )
             self._insert_version(
-                conn, name, 1, status, ModelCardChange.CREATE, 1, stored, actor, now
+                conn,
+                name,
+                version=1,
+                status=status,
+                change=ModelCardChange.CREATE,
+                content_version=1,
+                stored=stored,
+                actor=actor,
+                now=now,
+                model_id=_model_id(content),
             )
         log.info("cards.create card=%s status=%s sealed=%s", name, status, bool(stored.key_arn))
         return self._card(name, 1, content=content, context=context)
@@ -205,13 +218,14 @@ class ModelCardService:
                 self._insert_version(
                     conn,
                     name,
-                    version,
-                    ModelCardStatus.DRAFT,
-                    ModelCardChange.CONTENT,
-                    version,
-                    stored,
-                    actor,
-                    now,
+                    version=version,
+                    status=ModelCardStatus.DRAFT,
+                    change=ModelCardChange.CONTENT,
+                    content_version=version,
+                    stored=stored,
+                    actor=actor,
+                    now=now,
+                    model_id=_model_id(content),
                 )
             log.info("cards.update_content card=%s version=%d", name, version)
             return self._card(name, version, content=content, context=context)
@@ -245,19 +259,19 @@ class ModelCardService:
                 if card.latest_version != before.version or previous is None:
                     continue
                 self._advance(conn, name, version, status, actor, now, None)
-                conn.execute(
-                    model_card_versions.insert().values(
-                        card_name=name,
-                        version=version,
-                        status=status.value,
-                        change=ModelCardChange.STATUS.value,
-                        content_version=previous.content_version,
-                        content=None,
-                        sealed_content=None,
-                        content_sha256=previous.content_sha256,
-                        created_by=actor,
-                        created_at=now,
-                    )
+                self._insert_version(
+                    conn,
+                    name,
+                    version=version,
+                    status=status,
+                    change=ModelCardChange.STATUS,
+                    content_version=previous.content_version,
+                    stored=_Content(
+                        json=None, sealed=None, sha256=previous.content_sha256, key_arn=None
+                    ),
+                    actor=actor,
+                    now=now,
+                    model_id=before.model_id,
                 )
             log.info("cards.update_status card=%s version=%d status=%s", name, version, status)
             return dataclasses.replace(
@@ -279,6 +293,13 @@ class ModelCardService:
                 model_card_versions.delete().where(model_card_versions.c.card_name == name)
             )
             conn.execute(model_cards.delete().where(model_cards.c.name == name))
+            self.events.emit(
+                conn,
+                kind=MODEL_CARD_DELETED,
+                subject=self.arn(name),
+                account_id=self.account_id,
+                detail={"model_card_arn": self.arn(name), "name": name},
+            )
         log.info("cards.delete card=%s", name)
 
     def _advance(
@@ -305,6 +326,7 @@ class ModelCardService:
         self,
         conn: Connection,
         name: str,
+        *,
         version: int,
         status: ModelCardStatus,
         change: ModelCardChange,
@@ -312,7 +334,9 @@ class ModelCardService:
         stored: _Content,
         actor: str,
         now: datetime,
+        model_id: str | None,
     ) -> None:
+        """Append one version row and emit ``registry.ModelCardChanged`` with it."""
         conn.execute(
             model_card_versions.insert().values(
                 card_name=name,
@@ -326,6 +350,22 @@ class ModelCardService:
                 created_by=actor,
                 created_at=now,
             )
+        )
+        self.events.emit(
+            conn,
+            kind=MODEL_CARD_CHANGED,
+            subject=self.arn(name),
+            account_id=self.account_id,
+            detail={
+                "model_card_arn": self.arn(name),
+                "name": name,
+                "version": version,
+                "status": status.value,
+                "change": change.value,
+                "model_id": model_id,
+                "content_sha256": stored.sha256,
+                "by": actor,
+            },
         )
 
     # ----------------------------------------------------------------------------- reads
