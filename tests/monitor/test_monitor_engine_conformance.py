@@ -52,6 +52,9 @@ SPARK_CONFIG = {
     # driver merges partial profiles as it does on a cluster
     "spark.sql.files.maxPartitionBytes": "256k",
     "spark.sql.files.openCostInBytes": "16k",
+    # short jobs: the JVM's quick compiler only, no whole-stage code generation
+    "spark.driver.extraJavaOptions": "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC",
+    "spark.sql.codegen.wholeStage": "false",
 }
 
 

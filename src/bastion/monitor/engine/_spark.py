@@ -299,7 +299,10 @@ class SparkEngine:
             config["spark.local.dir"] = scratch
             config["spark.sql.warehouse.dir"] = str(Path(scratch) / "warehouse")
             config["spark.driver.extraJavaOptions"] = f"-Dderby.system.home={scratch}"
+        java = self.config.get("spark.driver.extraJavaOptions")
         config.update(self.config)
+        if local and java is not None and "derby.system.home" not in java:
+            config["spark.driver.extraJavaOptions"] = f"-Dderby.system.home={scratch} {java}"
         # a process has one SparkContext: if one runs already, the engine uses it, never stops it
         self._owned = SparkContext._active_spark_context is None
         builder = SparkSession.builder.master(self.master).appName(self.app_name)
