@@ -2,23 +2,19 @@
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
-
 from bastion.monitor._models import DriftOptions, ProfileOptions
-from bastion.monitor.engine import DuckDBEngine, Engine
+from bastion.monitor.engine import Engine, engine_from_url
 from bastion.settings import Settings
 
 
 def engine_for(settings: Settings) -> Engine:
-    """``settings.monitor.engine``: DuckDB in-process, or Spark at a master URL (``spark://…``,
-    ``local[*]``, ``yarn``, ``k8s://…``; needs the ``spark`` extra)."""
+    """``settings.monitor.engine``: DuckDB in-process (with ``threads``, ``memory_limit``), or
+    Spark at a master URL (``local[*]``, ``spark://…``, ``yarn``, ``k8s://…``; the ``spark``
+    extra)."""
     section = settings.monitor
     if section.engine == "duckdb":
-        return DuckDBEngine(threads=section.threads, memory_limit=section.memory_limit)
-    spark: Any = importlib.import_module("bastion.monitor.engine._spark")
-    engine: Engine = spark.SparkEngine(section.engine)
-    return engine
+        return engine_from_url("duckdb", threads=section.threads, memory_limit=section.memory_limit)
+    return engine_from_url(section.engine)
 
 
 def profile_options(settings: Settings) -> ProfileOptions:
