@@ -162,6 +162,11 @@ def test_an_abandoned_execution_runs_again(stored: Bastion, clock: FrozenClock) 
     taken = scheduler.service.claim("crashed-worker", lease=timedelta(minutes=5))
     assert taken is not None and taken.status is ExecutionStatus.IN_PROGRESS
     assert stored.monitor.scheduler().tick() == []  # its lease still holds
+    clock.advance(minutes=4)
+    assert scheduler.service.renew(taken.execution_id, "crashed-worker", lease=timedelta(minutes=5))
+    assert not scheduler.service.renew(taken.execution_id, "another", lease=timedelta(minutes=5))
+    clock.advance(minutes=4)
+    assert stored.monitor.scheduler().tick() == []  # renewed: still its
     clock.advance(minutes=10)
     (done,) = stored.monitor.scheduler().tick()
     assert done.execution_id == taken.execution_id

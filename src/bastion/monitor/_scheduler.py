@@ -110,6 +110,14 @@ class Scheduler:
             "monitoringScheduleName": execution.schedule_name,
             "scheduledTime": execution.scheduled_time.isoformat(),
         }
+        stop = threading.Event()
+        beat = threading.Thread(
+            target=self._heartbeat,
+            args=(execution.execution_id, stop),
+            name=f"monitor-lease-{execution.execution_id[:8]}",
+            daemon=True,
+        )
+        beat.start()
         try:
             return self.gate.call(
                 self.principal,
@@ -128,3 +136,16 @@ class Scheduler:
                 failure_reason=exc.message,
             )
             return self.service.describe_execution(execution.execution_id)
+        finally:
+            stop.set()
+            beat.join()
+
+    def _heartbeat(self, execution_id: str, stop: threading.Event) -> None:
+        """Renew the lease every third of it while the execution runs, so a long run is never
+        taken for an abandoned one."""
+        while not stop.wait(self.lease.total_seconds() / 3):
+            try:
+                if not self.service.renew(execution_id, self.worker, lease=self.lease):
+                    return
+            except Exception:  # a database hiccup: the next beat tries again
+                log.exception("monitor.execution.renew_failed id=%s", execution_id)

@@ -9,7 +9,8 @@ processes:
   constraint, under the ``monitor.scheduler`` lock — and moves ``planned_through`` to the newest.
   After downtime the missed times are planned once each (at most ``max_catch_up`` of them).
 * ``claim`` hands one Pending execution to one worker (compare-and-set on the status, ``SKIP
-  LOCKED`` on PostgreSQL), with a lease; ``finish`` records the outcome if the lease still holds.
+  LOCKED`` on PostgreSQL), with a lease the worker ``renew``s while it runs; ``finish`` records
+  the outcome if the lease still holds.
 * ``requeue_abandoned`` gives executions whose worker died (lease expired) back to the queue, or
   fails them with the reason after ``max_attempts``.
 """
@@ -392,6 +393,22 @@ class MonitorService:
                 updated_at=now,
             )
         )
+        return result.rowcount == 1
+
+    def renew(self, execution_id: str, worker: str, *, lease: timedelta) -> bool:
+        """Extend ``worker``'s lease on a running execution; False once it is no longer its."""
+        now = self.clock.now()
+        e = monitor_executions.c
+        with self.db.write() as conn:
+            result = conn.execute(
+                monitor_executions.update()
+                .where(
+                    e.id == execution_id,
+                    e.lease_owner == worker,
+                    e.status == ExecutionStatus.IN_PROGRESS.value,
+                )
+                .values(lease_expires=now + lease, updated_at=now)
+            )
         return result.rowcount == 1
 
     def finish(
