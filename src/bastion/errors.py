@@ -4,6 +4,7 @@
 
     BastionError                      (HTTP status, stable code, AWS-style error code)
     ├── Invalid(field, got, expected) 400 invalid            a parameter has a wrong value
+    │   └── UnsafeModelFormat         400 unsafe-model-format  a model file could run code on load
     ├── InvalidCiphertext             400 invalid-ciphertext ciphertext/context do not authenticate
     ├── InvalidSignature              400 invalid-signature  a signature does not verify
     ├── InvalidKeyUsage               400 invalid-key-usage  the key's KeyUsage does not allow it
@@ -72,6 +73,32 @@ class Invalid(BastionError):
         self.got = got
         self.expected = expected
         self.operation = operation
+
+
+class UnsafeModelFormat(Invalid):
+    """A model file could run code when loaded: a pickle (joblib, cloudpickle, torch) or a skops
+    file naming types nobody trusted. ``artifact`` names the file, ``detected`` what its content
+    is, ``sha256`` the digest a trust decision (``bastion:TrustUnsafeModelFormat``) would name."""
+
+    code = "unsafe-model-format"
+
+    def __init__(
+        self,
+        artifact: str,
+        *,
+        detected: str,
+        sha256: str,
+        expected: str,
+        untrusted_types: tuple[str, ...] = (),
+        operation: str | None = None,
+    ) -> None:
+        super().__init__(
+            "artifact", got=f"{artifact} ({detected})", expected=expected, operation=operation
+        )
+        self.artifact = artifact
+        self.detected = detected
+        self.sha256 = sha256
+        self.untrusted_types = untrusted_types
 
 
 class InvalidCiphertext(BastionError):
@@ -195,5 +222,6 @@ __all__ = [
     "SignatureMismatch",
     "StorageFailure",
     "Tampered",
+    "UnsafeModelFormat",
     "UnsupportedOperation",
 ]

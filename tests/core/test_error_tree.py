@@ -14,6 +14,7 @@ from bastion.errors import (
     NotFound,
     StorageFailure,
     Tampered,
+    UnsafeModelFormat,
 )
 
 
@@ -59,6 +60,7 @@ def test_every_error_has_a_distinct_code_and_a_4xx_or_5xx_status() -> None:
         InvalidState,
         Tampered,
         StorageFailure,
+        UnsafeModelFormat,
     ]
     codes = [c.code for c in classes]
     assert len(set(codes)) == len(codes)
