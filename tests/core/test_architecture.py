@@ -29,6 +29,8 @@ ORDER = [
     "store",
     "metrics",
     "registry",
+    "capture",
+    "serving",
     "monitor",
     "_runtime",
     "sdk",

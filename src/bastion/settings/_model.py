@@ -106,6 +106,21 @@ class MonitorSettings(BaseModel):
     html_report: bool = Field(True, description="write report.html with each execution")
 
 
+class CaptureSettings(BaseModel):
+    """Data capture of endpoints: the local write-ahead log and the shipper to the store."""
+
+    wal_dir: Path | None = Field(None, description="write-ahead log (default: home/capture-wal)")
+    group_commit_ms: float = Field(
+        1.0, ge=0, le=100, description="longest wait for more appends before a group commit"
+    )
+    max_wal_bytes: int = Field(1 << 30, ge=1 << 16, description="unshipped bytes per process")
+    ship_interval_seconds: float = Field(60.0, gt=0, le=3600)
+    part_bytes: int = Field(16 << 20, ge=1 << 12, le=1 << 30, description="segment/part size")
+    backpressure_seconds: float = Field(
+        2.0, ge=0, le=60, description="longest an invocation waits for its record to be durable"
+    )
+
+
 class Settings(BaseSettings):
     """Root of all settings. Construct it once and pass it down."""
 
@@ -125,6 +140,7 @@ class Settings(BaseSettings):
     api: ApiSettings = Field(default_factory=ApiSettings)
     monitor: MonitorSettings = Field(default_factory=MonitorSettings)
     registry: RegistrySettings = Field(default_factory=RegistrySettings)
+    capture: CaptureSettings = Field(default_factory=CaptureSettings)
 
     @property
     def resolved_database_url(self) -> str:
