@@ -110,6 +110,11 @@ def datum(value: MetricDatum, *, now: datetime, operation: str) -> MetricDatum:
     """One datum: exactly one of Value, Values or StatisticValues; a time not in the future."""
     name(value.metric_name, field="MetricName", operation=operation)
     dimensions(value.dimensions, operation=operation)
+    return _measures(value, now=now, operation=operation)
+
+
+def _measures(value: MetricDatum, *, now: datetime, operation: str) -> MetricDatum:
+    """Everything of a datum but its names (checked once per series by ``data``)."""
     unit(value.unit, operation=operation)
     given = sum((value.value is not None, bool(value.values), value.statistic_values is not None))
     if given != 1:
@@ -196,7 +201,7 @@ def _statistic_set(stats: StatisticValues, operation: str) -> None:
 
 
 def data(values: Sequence[MetricDatum], *, now: datetime, operation: str) -> list[MetricDatum]:
-    """1 to 1000 datums, each valid."""
+    """1 to 1000 datums, each valid (names and dimensions checked once per series)."""
     if not 1 <= len(values) <= MAX_DATA:
         raise Invalid(
             "MetricData",
@@ -204,7 +209,19 @@ def data(values: Sequence[MetricDatum], *, now: datetime, operation: str) -> lis
             expected=f"1 to {MAX_DATA} datums",
             operation=operation,
         )
-    return [datum(v, now=now, operation=operation) for v in values]
+    series: set[tuple[str, Dimensions]] = set()
+    for value in values:
+        key = (value.metric_name, value.dimensions)
+        try:
+            fresh = key not in series
+        except TypeError:  # unhashable parts are no names: the checks below refuse them
+            fresh = True
+        if fresh:
+            name(value.metric_name, field="MetricName", operation=operation)
+            dimensions(value.dimensions, operation=operation)
+            series.add(key)
+        _measures(value, now=now, operation=operation)
+    return list(values)
 
 
 def period(value: object, *, operation: str) -> int:

@@ -143,8 +143,12 @@ class MetricsService:
         now_ms = to_ms(self.clock.now())
         series: dict[tuple[str, str], tuple[str, Dimensions]] = {}
         rows: list[_Row] = []
+        keys: dict[Dimensions, str] = {}
         for datum in data:
-            key = (datum.metric_name, dimensions_key(datum.dimensions))
+            dims_key = keys.get(datum.dimensions)
+            if dims_key is None:
+                dims_key = keys[datum.dimensions] = dimensions_key(datum.dimensions)
+            key = (datum.metric_name, dims_key)
             series.setdefault(key, (datum.metric_name, datum.dimensions))
             stamp = to_ms(datum.timestamp) if datum.timestamp is not None else now_ms
             rows.extend(_rows(datum, key, stamp))
