@@ -17,6 +17,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+import part3_registry
+import part4_endpoints
 from _story import Story, console, expect, expect_error
 from rich.panel import Panel
 
@@ -293,6 +295,8 @@ def main() -> int:
         settings = Settings(home=home)
         owner = part1_secure_core(story, settings, data)
         part2_access(story, settings, owner)
+        registry_state = part3_registry.run(story, settings, owner, workdir)
+        part4_endpoints.run(story, settings, owner, registry_state)
         final_tamper(story, settings, owner)
     finally:
         if args.keep:

@@ -44,6 +44,7 @@ class Runtime:
     principal: Principal
     authenticator: Authenticator
     events: EventLog
+    owner: Principal
 
     @property
     def region(self) -> str:
@@ -103,7 +104,8 @@ def open_runtime(
     db = Database(settings.resolved_database_url)
     access = AccessService(db=db, clock=clock)
     account_id = access.account_id()
-    caller = principal or access.root()
+    owner = access.root()
+    caller = principal or owner
     trail = AuditTrail(db=db, sealer=sealer, clock=clock, settings=settings)
     changes = change_log(db.url.render_as_string(hide_password=False))
     resources = ResourceProviders(changes=changes)
@@ -135,4 +137,5 @@ def open_runtime(
         principal=caller,
         authenticator=authenticator,
         events=EventLog(db=db, clock=clock),
+        owner=owner,
     )

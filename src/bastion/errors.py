@@ -14,8 +14,11 @@
     ├── Conflict                      409 conflict           the thing exists / is in the way
     │   ├── Disabled                  409 disabled           a key is disabled
     │   └── InvalidState              409 invalid-state      the thing is in the wrong state
+    ├── PayloadTooLarge               413 payload-too-large  a request body over its limit
     ├── Tampered                      422 tampered           stored data failed an integrity check
     │   └── SignatureMismatch         422 signature-mismatch files differ from their signed manifest
+    ├── ModelError                    424 model-error        the model raised on this request
+    ├── Throttled(retry_after)        429 throttled          over a concurrency or rate limit
     └── StorageFailure                507 storage-failure    the store or disk refused a write
 
 Every error carries a message that says what was wrong and what to do, and knows its HTTP status,
@@ -199,6 +202,34 @@ class SignatureMismatch(Tampered):
         self.problem = problem
 
 
+class PayloadTooLarge(BastionError):
+    """A request body is over its limit (InvokeEndpoint: 6 MB)."""
+
+    status = 413
+    code = "payload-too-large"
+    aws_code = "ValidationError"
+
+
+class ModelError(BastionError):
+    """The model raised while scoring this request; the message is the model's (SageMaker 424)."""
+
+    status = 424
+    code = "model-error"
+    aws_code = "ModelError"
+
+
+class Throttled(BastionError):
+    """Over a concurrency or rate limit; retry after ``retry_after`` seconds (HTTP 429)."""
+
+    status = 429
+    code = "throttled"
+    aws_code = "ThrottlingException"
+
+    def __init__(self, message: str, *, retry_after: float = 1.0) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
 class StorageFailure(BastionError):
     """The object store or the disk refused a write; nothing half-written was kept."""
 
@@ -218,10 +249,13 @@ __all__ = [
     "InvalidKeyUsage",
     "InvalidSignature",
     "InvalidState",
+    "ModelError",
     "NotFound",
+    "PayloadTooLarge",
     "SignatureMismatch",
     "StorageFailure",
     "Tampered",
+    "Throttled",
     "UnsafeModelFormat",
     "UnsupportedOperation",
 ]

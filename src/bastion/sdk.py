@@ -6,7 +6,8 @@ import functools
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import bastion.monitor  # noqa: F401  (declares its actions; the room itself loads on use)
+import bastion.monitor
+import bastion.serving  # noqa: F401  (declares its actions)
 from bastion._runtime import InitResult, Runtime, initialise, open_runtime
 from bastion.access import AccessClient, Principal
 from bastion.audit import AuditClient
@@ -19,6 +20,9 @@ from bastion.store import StoreClient
 
 if TYPE_CHECKING:
     from bastion.monitor import MonitorClient
+    from bastion.registry import RegistryClient
+    from bastion.registry.cards import ModelCardsClient
+    from bastion.serving import EndpointsClient
 
 
 class Bastion:
@@ -38,6 +42,42 @@ class Bastion:
         self.metrics = MetricsClient(runtime)
 
     @functools.cached_property
+    def registry(self) -> RegistryClient:
+        """The model registry (loaded on first use: it brings the ML frameworks' loaders)."""
+        from bastion.registry import RegistryClient
+
+        return RegistryClient(self.runtime, keys=self.keys, store=self.store)
+
+    @functools.cached_property
+    def cards(self) -> ModelCardsClient:
+        """Model cards, drafted from the registry."""
+        from bastion.registry.cards import ModelCardsClient
+
+        return ModelCardsClient(self.runtime, keys=self.keys, sources=self.registry)
+
+    @functools.cached_property
+    def endpoints(self) -> EndpointsClient:
+        """Endpoints: deploy registry versions and invoke them (models load on first use)."""
+        from bastion.capture import capture_writer
+        from bastion.serving import (
+            EndpointsClient,
+            InvocationMeter,
+            ModelHosts,
+            registry_loader,
+            service_publisher,
+        )
+
+        hosts = ModelHosts(registry_loader(self.runtime))
+        meter = InvocationMeter(service_publisher(self.runtime))
+        return EndpointsClient(
+            self.runtime,
+            registry=self.registry,
+            hosts=hosts,
+            meter=meter,
+            capture=capture_writer(self.runtime),
+        )
+
+    @functools.cached_property
     def monitor(self) -> MonitorClient:
         """Data-quality monitoring (loaded on first use: it brings DuckDB, SciPy and Arrow)."""
         from bastion.monitor import MonitorClient
@@ -49,7 +89,11 @@ class Bastion:
         return self.runtime.account_id
 
     def close(self) -> None:
-        """Release the database connections."""
+        """Publish pending endpoint metrics, ship captured records, release the database."""
+        if "endpoints" in self.__dict__ and self.endpoints.meter is not None:
+            self.endpoints.meter.flush()
+        if "endpoints" in self.__dict__ and self.endpoints.capture is not None:
+            self.endpoints.capture.close()
         self.runtime.trail.flush()
         self.runtime.db.dispose()
 

@@ -12,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bastion.errors import Invalid
-from bastion.registry._signature import FeatureType, ModelSignature, infer_signature
+from bastion.registry import FeatureType, ModelSignature, infer_signature
 
 
 @pytest.fixture

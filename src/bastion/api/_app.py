@@ -8,6 +8,7 @@ build the room's client for that request's principal: every route is one call th
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -28,12 +29,18 @@ from bastion.api._errors import (
 from bastion.api._input import check_text
 from bastion.api._options import ApiOptions
 from bastion.audit import AuditClient
+from bastion.capture import CaptureWriter, capture_writer
 from bastion.clock import Clock
 from bastion.keys import KeysClient
+from bastion.serving import InvocationMeter, ModelHosts, registry_loader, service_publisher
 from bastion.settings import Settings
 from bastion.store import StoreClient
 
 log = logging.getLogger(__name__)
+
+INVOKE_BODY_LIMIT = 6 * 1024 * 1024 + 1
+"""InvokeEndpoint bodies may be 6 MB (SageMaker's limit; the route names it when exceeded)."""
+_INVOCATIONS = re.compile(r"^/endpoints/[^/]+/invocations$")
 
 API_VERSION = "1"
 _EDGE_HEADERS = [
@@ -49,6 +56,9 @@ class ApiState:
     runtime: Runtime
     authenticator: Authenticator
     options: ApiOptions
+    hosts: ModelHosts
+    meter: InvocationMeter
+    capture: CaptureWriter
 
 
 def api_state(request: Request) -> ApiState:
@@ -117,6 +127,8 @@ class EdgeMiddleware:
 
         streamed = streams_body(scope)
         limit = self.options.max_object_bytes if streamed else self.options.max_json_bytes
+        if _INVOCATIONS.match(scope["path"]):
+            limit = max(limit, INVOKE_BODY_LIMIT)
         declared = _content_length(scope)
         if declared is not None and declared > limit:
             await self._refuse(scope, receive, send_with_headers, limit)
@@ -223,18 +235,34 @@ def create_app(
     into principals: by default the runtime's own (``runtime.authenticator``: API tokens, role
     session tokens and SigV4 access keys of the home).
     """
-    from bastion.api.routers import access, audit, cards, keys, lineage, metrics, monitor, store
+    from bastion.api.routers import (
+        access,
+        audit,
+        aws_kms,
+        aws_s3,
+        cards,
+        endpoints,
+        keys,
+        lineage,
+        metrics,
+        models,
+        monitor,
+        store,
+    )
 
     owned = runtime is None
     rt = runtime if runtime is not None else open_runtime(settings, clock=clock)
     opts = options or ApiOptions.from_settings(settings)
 
     @asynccontextmanager
-    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(served: FastAPI) -> AsyncIterator[None]:
         log.info("api.start home=%s", settings.home)
+        served.state.bastion.capture.start()  # ships what a killed server left in its log
         try:
             yield
         finally:
+            served.state.bastion.meter.flush()
+            served.state.bastion.capture.close()
             if owned:
                 rt.db.dispose()
             log.info("api.stop home=%s", settings.home)
@@ -254,7 +282,14 @@ def create_app(
         dependencies=[Depends(check_text)],
     )
     auth: Authenticator = authenticator if authenticator is not None else rt.authenticator
-    app.state.bastion = ApiState(runtime=rt, authenticator=auth, options=opts)
+    app.state.bastion = ApiState(
+        runtime=rt,
+        authenticator=auth,
+        options=opts,
+        hosts=ModelHosts(registry_loader(rt)),
+        meter=InvocationMeter(service_publisher(rt)),
+        capture=capture_writer(rt),
+    )
     install_error_handlers(app)
     app.include_router(keys.router)
     app.include_router(store.router)
@@ -263,7 +298,12 @@ def create_app(
     app.include_router(cards.router)
     app.include_router(lineage.router)
     app.include_router(monitor.router)
+    app.include_router(models.router)
+    app.include_router(endpoints.configs)
+    app.include_router(endpoints.router)
     app.include_router(metrics.router)
+    aws_kms.mount(app)
+    aws_s3.mount(app)
     app.add_middleware(EdgeMiddleware, options=opts)
     app.openapi = _openapi(app)  # type: ignore[method-assign]
     return app

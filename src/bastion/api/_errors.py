@@ -91,6 +91,8 @@ _DESCRIPTIONS = {
     409: "Conflict with the current state (exists, disabled, pending deletion …)",
     413: "The request body is too large",
     422: "Stored data failed an integrity check",
+    424: "The model raised on this request (ModelError); the message is the model's",
+    429: "Over a concurrency or rate limit; retry after the Retry-After seconds",
     500: "Unexpected server error",
     507: "The store or disk refused a write; nothing was stored",
 }

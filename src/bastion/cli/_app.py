@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from bastion.cli import access, audit, keys, monitor, server, store
+from bastion.cli import access, audit, endpoints, keys, models, monitor, server, store
 from bastion.cli._common import STATE, emit, fail_cleanly, settings
 from bastion.sdk import init as sdk_init
 
@@ -22,6 +22,8 @@ app.add_typer(audit.app, name="audit")
 app.command("server")(server.serve)
 app.add_typer(access.app, name="access")
 app.add_typer(monitor.app, name="monitor")
+app.add_typer(models.app, name="models")
+app.add_typer(endpoints.app, name="endpoints")
 
 
 @app.callback()

@@ -273,3 +273,81 @@ def trusted(as_json: bool = JsonOption) -> None:
     with session() as client:
         found = client.registry.list_trust_decisions()
     emit(found, as_json=as_json, columns=TRUST_COLUMNS, title="trust decisions")
+
+
+@app.command()
+def lineage(
+    group: str = GroupArg,
+    version: int = VersionOption,
+    direction: str = typer.Option(
+        "Ascendants", "--direction", help="Ascendants, Descendants or Both."
+    ),
+    depth: int | None = typer.Option(None, "--depth", help="How far (default: any depth)."),
+    mermaid: bool = typer.Option(False, "--mermaid", help="Print a Mermaid graph instead."),
+    as_json: bool = JsonOption,
+) -> None:
+    """What a version came from (datasets, jobs) or where it went (endpoints).
+
+    Example: bastion models lineage fraud-detector --version 1 --mermaid
+    """
+    from bastion.registry.lineage import mermaid_graph
+
+    with session() as client:
+        package = client.registry.describe_model_package(group, version)
+        found = client.lineage.list_artifacts(source_uri=package.arn).entities
+        if not found:
+            raise Invalid("version", got=version, expected="a version the lineage graph knows")
+        result = client.lineage.query_lineage(found[0].arn, direction=direction, max_depth=depth)
+    if mermaid:
+        typer.echo(mermaid_graph(result))
+        return
+    rows = [
+        {
+            "depth": v.depth,
+            "type": v.entity.lineage_type.value,
+            "arn": v.arn,
+            "source": v.entity.source_uri,
+        }
+        for v in result.vertices
+    ]
+    emit(
+        rows,
+        as_json=as_json,
+        columns=["depth", "type", "source", "arn"],
+        title=f"{group} v{version}",
+    )
+
+
+@app.command()
+def card(
+    group: str = GroupArg,
+    version: int = VersionOption,
+    out: Path = typer.Option(..., "--out", help="Where to write the card (.html or .md)."),
+    as_json: bool = JsonOption,
+) -> None:
+    """Draft (or update) the version's model card from the registry and export it.
+
+    Example: bastion models card fraud-detector --version 1 --out card.html
+    """
+    from bastion.errors import NotFound
+
+    fmt = "markdown" if out.suffix.lower() == ".md" else "html"
+    name = f"{group}-v{version}"
+    with session() as client:
+        package = client.registry.describe_model_package(group, version)
+        try:
+            made = client.cards.describe_model_card(name)
+        except NotFound:
+            made = client.cards.create_model_card(name, model_package_arn=package.arn)
+        export = client.cards.export_model_card(name, format=fmt)
+    out.write_text(export.text)
+    emit(
+        {
+            "card": made.name,
+            "version": made.version,
+            "status": made.status.value,
+            "written": str(out),
+        },
+        as_json=as_json,
+        title="model card",
+    )

@@ -133,7 +133,9 @@ class Artifacts:
             folder = Path(tmp) / "model"
             folder.mkdir()
             self._download(package.artifact_uri, folder, context)
-            verify_directory(folder, manifest, keys=self.keys)
+            verify_directory(
+                folder, manifest, keys=self.keys, key_id=self.settings.registry.signing_key_alias
+            )
             return flavors.load_model(
                 folder,
                 trusted_sha256=trusted,
@@ -192,7 +194,9 @@ class Artifacts:
             try:
                 self.keys.create_alias(alias, key.key_id, context=context)
             except Conflict:  # another registration made it first: use theirs
-                self.keys.schedule_key_deletion(key.key_id, pending_window_days=7, context=context)
+                self.keys.schedule_key_deletion(
+                    key.key_id, pending_window_in_days=7, context=context
+                )
                 return str(self.keys.describe_key(alias, context=context).arn)
             return str(key.arn)
 

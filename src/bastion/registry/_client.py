@@ -48,7 +48,8 @@ from bastion.registry._names import (
     validate_version,
 )
 from bastion.registry._service import NewPackage, RegistryService
-from bastion.registry._signature import ModelSignature, infer_signature
+from bastion.registry._signature import FeatureSpec, ModelSignature, infer_signature
+from bastion.registry.cards import FeatureFact, ModelPackageFacts
 from bastion.settings import Settings
 from bastion.store import StoreClient
 from bastion.types import AccountId
@@ -524,6 +525,48 @@ class RegistryClient:
             {"modelPackageName": f"{name}/{number}"},
             load,
             ctx,
+        )
+
+    # ----------------------------------------------------------------------------- cards
+
+    def model_package_facts(
+        self, model_package_arn: str, *, context: RequestContext | None = None
+    ) -> ModelPackageFacts:
+        """What a model card needs to know about a version (``CardSources`` for the cards)."""
+        group, _, version = model_package_arn.partition("model-package/")[2].partition("/")
+        if not version.isdigit():
+            raise Invalid(
+                "ModelPackageArn",
+                got=model_package_arn,
+                expected="arn:bastion:sagemaker:<region>:<account>:model-package/<group>/<n>",
+            )
+        package = self.describe_model_package(group, int(version), context=context)
+
+        def fact(spec: FeatureSpec) -> FeatureFact:
+            detail = ""
+            if spec.minimum is not None and spec.maximum is not None:
+                detail = f"range [{spec.minimum:g}, {spec.maximum:g}]"
+            elif spec.categories is not None:
+                detail = f"{len(spec.categories)} categories"
+            return FeatureFact(name=spec.name, type=spec.type.value, detail=detail)
+
+        return ModelPackageFacts(
+            model_package_arn=package.arn,
+            group_name=package.group,
+            version=package.version,
+            description=package.description,
+            framework=package.flavor,
+            framework_version=package.framework_version,
+            created_by=package.created_by,
+            inputs=tuple(fact(f) for f in package.signature.inputs),
+            outputs=tuple(fact(f) for f in package.signature.outputs),
+            metrics=dict(package.metrics),
+            approval_status=package.approval_status.value,
+            approved_by=package.approval_by,
+            approval_reason=package.approval_reason,
+            artifact_uris=(package.artifact_uri,),
+            training_data=package.training_data,
+            custom={"manifest_sha256": package.manifest_sha256},
         )
 
     # ----------------------------------------------------------------------------- trust

@@ -48,12 +48,14 @@ CardContent = Annotated[
 
 
 def cards_client(runtime: RuntimeDep) -> ModelCardsClient:
-    """Model cards as the caller (its key calls are made as the caller too).
+    """Model cards as the caller (its key and registry calls are made as the caller too);
+    drafts from a model package read the registry (``sagemaker:DescribeModelPackage``)."""
+    from bastion.registry import RegistryClient
+    from bastion.store import StoreClient
 
-    Drafting from a model package needs the registry's ``CardSources``; until the registry
-    core provides one here, ``ModelPackageArn`` is refused with 400.
-    """
-    return ModelCardsClient(runtime, keys=KeysClient(runtime))
+    keys = KeysClient(runtime)
+    registry = RegistryClient(runtime, keys=keys, store=StoreClient(runtime, keys=keys))
+    return ModelCardsClient(runtime, keys=keys, sources=registry)
 
 
 CardsDep = Annotated[ModelCardsClient, Depends(cards_client)]
