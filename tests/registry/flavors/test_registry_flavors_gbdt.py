@@ -16,9 +16,16 @@ import pytest
 import xgboost as xgb
 from conftest import DATA, LOAN_FEATURES
 from flavor_helpers import cuts, flip_digits
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bastion.errors import BastionError, Invalid
+from bastion.registry.flavors import _ubjson as ubjson
 from bastion.registry.flavors import flavor_for, load_model, save_model
+
+_UBJ_SAMPLE = bytes(
+    xgb.train({"max_depth": 2}, xgb.DMatrix(np.eye(4), label=[0, 1, 0, 1]), 2).save_raw("ubj")
+)
 
 
 @pytest.fixture(scope="module")
@@ -227,3 +234,19 @@ def test_xgboost_forest_bookkeeping_is_checked(
     assert (
         "output group" in _refused(tmp_path / "model.json", json.dumps(document).encode()).message
     )
+
+
+def test_xgboost_repeated_keys_are_refused(
+    xgb_classifier: xgb.XGBClassifier, tmp_path: Path
+) -> None:
+    text = bytes(xgb_classifier.get_booster().save_raw("json"))
+    twice = text.replace(b'"left_children":[', b'"left_children":[99999],"left_children":[', 1)
+    assert "repeated keys" in _refused(tmp_path / "model.json", twice).message
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.binary(max_size=64), st.integers(min_value=0, max_value=400))
+def test_the_ubjson_reader_ends_in_a_value_or_a_value_error(tail: bytes, keep: int) -> None:
+    head = _UBJ_SAMPLE[:keep]
+    with contextlib.suppress(ValueError):  # UnicodeDecodeError is a ValueError too
+        ubjson.decode(head + tail)

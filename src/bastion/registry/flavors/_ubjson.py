@@ -1,8 +1,9 @@
-"""A strict UBJSON reader for XGBoost's ``.ubj`` models, so XGBoost's own reader never sees a
-hostile file (a truncated one crashes it with a segmentation fault).
+"""A strict UBJSON reader for XGBoost's ``.ubj`` models, so XGBoost's own reader only ever sees
+a file this reader has accepted whole (a truncated one crashes XGBoost with a segmentation fault).
 
-Big-endian values, ``$`` typed and ``#`` counted containers as XGBoost writes them; typed numeric
-arrays become numpy arrays. Every length is checked against the bytes left and nesting is
+Only what XGBoost writes is accepted: big-endian numbers, strings, booleans and null, objects
+without a container header and unique keys, arrays plain, ``#`` counted, or ``$`` typed numeric
+(which become numpy arrays). Every length is checked against the bytes left and nesting is
 bounded, so any input ends in a value or a :class:`ValueError`.
 """
 
@@ -60,10 +61,8 @@ class _Reader:
             raise ValueError(f"UBJSON nested deeper than {MAX_DEPTH}")
         if marker in _NUMBERS:
             return self.number(marker)
-        if marker == ord("S") or marker == ord("H"):
+        if marker == ord("S"):
             return self.text()
-        if marker == ord("C"):
-            return self.take(1).decode("utf-8")
         if marker in (ord("T"), ord("F"), ord("Z")):
             return {ord("T"): True, ord("F"): False, ord("Z"): None}[marker]
         if marker == ord("["):
@@ -90,40 +89,29 @@ class _Reader:
         import numpy as np
 
         kind, count = self.header()
-        if kind is not None and count is not None and kind in _NUMBERS:
+        if kind is not None and count is not None:
+            if kind not in _NUMBERS:
+                raise ValueError("UBJSON typed arrays must hold numbers")
             raw = self.take(count * _SIZES[kind])
             dtype = np.dtype(_NUMBERS[kind])
             return np.frombuffer(raw, dtype=dtype).astype(dtype.newbyteorder("="))
-        if kind in (ord("Z"), ord("T"), ord("F")):
-            raise ValueError("UBJSON containers typed null/true/false are not supported")
         items: list[Any] = []
         if count is not None:
             if count > len(self.data) - self.pos:
                 raise ValueError(f"UBJSON array of {count} items longer than the file")
             for _ in range(count):
-                items.append(self.value(self.marker() if kind is None else kind, depth + 1))
+                items.append(self.value(self.marker(), depth + 1))
             return items
         while (marker := self.marker()) != ord("]"):
-            if marker != ord("N"):
-                items.append(self.value(marker, depth + 1))
+            items.append(self.value(marker, depth + 1))
         return items
 
     def object(self, depth: int) -> dict[str, Any]:
-        kind, count = self.header()
-        if kind in (ord("Z"), ord("T"), ord("F")):
-            raise ValueError("UBJSON containers typed null/true/false are not supported")
         result: dict[str, Any] = {}
-        if count is not None:
-            if count > len(self.data) - self.pos:
-                raise ValueError(f"UBJSON object of {count} keys longer than the file")
-            for _ in range(count):
-                key = self.text()
-                result[key] = self.value(self.marker() if kind is None else kind, depth + 1)
-            return result
         while (marker := self.marker()) != ord("}"):
-            if marker == ord("N"):
-                continue
             key = self.take(self.length(marker)).decode("utf-8")
+            if key in result:
+                raise ValueError(f"UBJSON object repeats the key {key!r}")
             result[key] = self.value(self.marker(), depth + 1)
         return result
 

@@ -2,9 +2,10 @@
 
 XGBoost's readers trust their input: a truncated UBJSON file crashes the process, and child
 indices are followed at prediction time unchecked (out of range: a hang or stray reads; a cycle:
-a crash). So the file is parsed here (``json``, or the strict UBJSON reader), every tree is
-checked (children name existing non-root nodes at most once, split features, category segments
-and output groups in range), and XGBoost is handed that checked document re-encoded as JSON.
+a crash). So the file is parsed here first (``json``, or the strict UBJSON reader, both refusing
+repeated keys), every tree is checked (children name existing non-root nodes at most once, split
+features, category segments and output groups in range), and only then does XGBoost read the
+same bytes.
 """
 
 from __future__ import annotations
@@ -79,10 +80,10 @@ class XGBoostFlavor(FileFlavor):
             if detect_format(artifact.data) is ModelFormat.XGBOOST_UBJSON:
                 model = ubjson.decode(artifact.data)
             else:
-                model = json.loads(artifact.data)
+                model = json.loads(artifact.data.decode("utf-8"), object_pairs_hook=_unique)
             check_model_json(model)
             booster = xgb.Booster()
-            booster.load_model(bytearray(json.dumps(model, default=_plain).encode()))
+            booster.load_model(bytearray(artifact.data))  # the very bytes just checked
             config = json.loads(booster.save_config())
         except Invalid as exc:
             raise unreadable(artifact.name, WHAT, exc.expected) from exc
@@ -126,9 +127,12 @@ class XGBoostPredictor:
         return np.column_stack([1.0 - p, p]) if p.ndim == 1 else p
 
 
-def _plain(value: Any) -> Any:
-    """numpy arrays (typed UBJSON arrays) as lists for ``json.dumps``."""
-    return value.tolist()
+def _unique(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object whose keys are unique (so XGBoost and this check read the same trees)."""
+    result = dict(pairs)
+    if len(result) != len(pairs):
+        raise _bad("JSON objects without repeated keys")
+    return result
 
 
 def _bad(what: str) -> Invalid:
