@@ -71,7 +71,8 @@ def stored_records(client: Bastion, bucket: str = BUCKET, prefix: str = PREFIX) 
         for summary in page.objects:
             body = client.store.get_object(bucket, summary.key)
             assert body.endswith(b"\n"), summary.key
-            records += [json.loads(line) for line in body.decode().splitlines()]
+            assert body.isascii(), summary.key
+            records += [json.loads(line) for line in body.split(b"\n")[:-1]]
         token = page.next_continuation_token
         if not token:
             return records

@@ -10,10 +10,11 @@ import json
 from datetime import UTC, datetime
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from bastion.capture import REDACTED, capture_record, part_key, payload, sampled
+from bastion.capture._record import record_line
 
 CSV_TYPES = frozenset({"text/csv"})
 JSON_TYPES = frozenset({"application/json"})
@@ -88,10 +89,18 @@ def test_encodings_follow_the_content_types() -> None:
 
 
 @given(st.binary(max_size=2000), st.sampled_from(["text/csv", "application/json", "image/png"]))
+@example("a\u2028b\x85c".encode(), "text/csv")
 def test_every_body_comes_back_from_its_payload(body: bytes, ctype: str) -> None:
-    entry = _payload(body, ctype)
-    line = json.dumps(entry, ensure_ascii=False).encode()
-    back = json.loads(line)
+    record = capture_record(
+        endpoint_input=_payload(body, ctype),
+        endpoint_output=None,
+        event_id="e",
+        inference_id="i",
+        when=WHEN,
+    )
+    line = record_line(record)
+    assert line.isascii() and not any(c in line for c in b"\n\r")  # one line for every reader
+    back = json.loads(line)["captureData"]["endpointInput"]
     if back["encoding"] == "BASE64":
         assert base64.b64decode(back["data"], validate=True) == body
     else:

@@ -173,8 +173,9 @@ def capture_record(
 
 
 def record_line(record: dict[str, Any]) -> bytes:
-    """The record as one JSON line (UTF-8, no trailing newline)."""
-    return json.dumps(record, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    """The record as one JSON line, no trailing newline. ASCII: every non-ASCII character is a
+    ``\\u`` escape, so no reader can take a U+2028 or U+0085 in a payload for a line break."""
+    return json.dumps(record, separators=(",", ":")).encode("ascii")
 
 
 def part_key(prefix: str, endpoint: str, variant: str, when: datetime, unique: str) -> str:

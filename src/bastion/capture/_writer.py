@@ -198,6 +198,8 @@ class CaptureWriter:
         )
         frame = encode_frame(route, int(now.timestamp() * 1000), record_line(record))
         self.start()
+        if self.wal.used_bytes + len(frame) > self.wal.max_bytes:
+            self._wake_shipper()  # room comes from shipping
         backpressure = config.on_failure == "backpressure"
         try:
             self.wal.append(frame, wait=self.wait, block_when_full=backpressure)
@@ -243,7 +245,8 @@ class CaptureWriter:
     # ----------------------------------------------------------------------------- shipping
 
     def start(self) -> None:
-        """Start the shipper (its first round ships what dead processes left); idempotent."""
+        """Start the shipper: its first round, at once, ships what dead processes left (see
+        :meth:`replay`), the next ones every ``ship_interval`` seconds; idempotent."""
         if self._thread is not None and self._pid == os.getpid():
             return
         with self._state:
@@ -262,6 +265,7 @@ class CaptureWriter:
 
     def _loop(self) -> None:
         failures = 0
+        first = True
         while True:
             delay = self.ship_interval if not failures else min(self.ship_interval, 2.0**failures)
             self._wake.wait(delay)
@@ -269,28 +273,39 @@ class CaptureWriter:
             if self._stopping:
                 return
             try:
-                report = self.ship()
+                report = self.replay() if first else self.ship()
             except Exception:  # the shipper must outlive any one failure; it retries later
                 log.exception("capture.ship round_failed")
                 failures += 1
                 continue
+            first = False
             failures = failures + 1 if report.failed_parts else 0
 
     def ship(self) -> ShipReport:
         """One shipping round: seal the open segment, ship every sealed one of this process and
         of dead processes, publish the drop counts. Safe to call at any time."""
+        return self._round(own=True)
+
+    def replay(self) -> ShipReport:
+        """Ship only what dead processes left (the shipper's first round, at start)."""
+        return self._round(own=False)
+
+    def _round(self, *, own: bool) -> ShipReport:
         with self._ship_lock:
             report = ShipReport()
             refused: set[str] = set()
-            self.wal.rotate()
-            own = self.wal.log_id
-            for path in self.wal.sealed():
-                if own is not None and ship_segment(self.sink, own, path, report, refused):
-                    self.wal.remove(path)
-                    report.segments += 1
-                else:
-                    report.pending_segments += 1
-            for orphan in orphans(self.root, exclude=own):
+            log_id = self.wal.log_id
+            if own:
+                self.wal.rotate()
+                for path in self.wal.sealed():
+                    if log_id is not None and ship_segment(
+                        self.sink, log_id, path, report, refused
+                    ):
+                        self.wal.remove(path)
+                        report.segments += 1
+                    else:
+                        report.pending_segments += 1
+            for orphan in orphans(self.root, exclude=log_id):
                 complete = True
                 for path in orphan.segments():
                     if ship_segment(self.sink, orphan.log_id, path, report, refused):
