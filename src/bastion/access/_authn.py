@@ -6,6 +6,15 @@ in ``SignedHeaders``, body), recomputes the signature with ``botocore.auth.SigV4
 compares with :func:`hmac.compare_digest`. The request time (``x-amz-date``) must be within five
 minutes of the server's clock, and a signature is accepted once (``sigv4_signatures``).
 
+A body that streams (an object upload) is not at hand when the signature is checked: the caller
+passes ``body=None`` and verifies the bytes against the signed ``x-amz-content-sha256`` (a hex
+SHA-256, or ``STREAMING-UNSIGNED-PAYLOAD-TRAILER`` whose trailing checksum it checks) as they
+arrive. A presigned URL (query-string SigV4: ``X-Amz-Algorithm``, ``X-Amz-Credential``,
+``X-Amz-Date``, ``X-Amz-Expires``, ``X-Amz-SignedHeaders``, ``X-Amz-Signature``) is verified with
+botocore's query signers; it is valid from five minutes before ``X-Amz-Date`` until
+``X-Amz-Expires`` seconds after it (at most 7 days) and, as on AWS, may be used more than once
+in that window.
+
 Every refusal is recorded in the audit trail as a denied ``bastion:Authenticate`` call before
 :class:`~bastion.errors.AccessDenied` is raised; the record names the claimed key or token id,
 never a secret.
@@ -20,10 +29,10 @@ import re
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 import sqlalchemy as sa
-from botocore.auth import S3SigV4Auth, SigV4Auth
+from botocore.auth import S3SigV4Auth, S3SigV4QueryAuth, SigV4Auth, SigV4QueryAuth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 from sqlalchemy.exc import IntegrityError
@@ -52,6 +61,8 @@ MAX_SKEW = timedelta(minutes=5)
 ALGORITHM = "AWS4-HMAC-SHA256"
 SIGV4_TIMESTAMP = "%Y%m%dT%H%M%SZ"
 UNSIGNED_PAYLOAD = "UNSIGNED-PAYLOAD"
+STREAMING_UNSIGNED_TRAILER = "STREAMING-UNSIGNED-PAYLOAD-TRAILER"
+MAX_PRESIGNED_EXPIRY = 7 * 24 * 3600
 _PRUNE_EVERY = 256
 _AUTH_PART = re.compile(r"\s*(Credential|SignedHeaders|Signature)=([^,\s]*)\s*")
 _SIGNATURE = re.compile(r"[0-9a-f]{64}")
@@ -69,6 +80,18 @@ SKEWED = (
 )
 REPLAYED = "The request signature was already used; sign every request anew"
 MALFORMED = "The Authorization header is not a valid AWS Signature Version 4 header"
+PRESIGNED_EXPIRED = "Request has expired: the presigned URL is past its X-Amz-Expires"
+PRESIGNED_MALFORMED = (
+    "The presigned URL's X-Amz-* query parameters are not valid query-string SigV4 authentication"
+)
+_PRESIGNED = {
+    "X-Amz-Algorithm",
+    "X-Amz-Credential",
+    "X-Amz-Date",
+    "X-Amz-Expires",
+    "X-Amz-SignedHeaders",
+    "X-Amz-Signature",
+}
 
 
 class Refuser(Protocol):
@@ -169,13 +192,20 @@ class Authenticator:
         method: str,
         url: str,
         headers: Mapping[str, str] | Iterable[tuple[str, str]],
-        body: bytes,
+        body: bytes | None,
         *,
         context: RequestContext | None = None,
     ) -> Principal:
-        """The principal whose access key signed this request (see the module docstring)."""
+        """The principal whose access key signed this request (see the module docstring).
+
+        ``body`` None: the body streams after this check and the caller verifies it against the
+        signed ``x-amz-content-sha256``. A request without an Authorization header whose URL
+        carries ``X-Amz-Algorithm`` is a presigned URL.
+        """
         received = _header_map(headers)
         received.setdefault("host", _host_of(url))
+        if "authorization" not in received and _query_names(url) & _PRESIGNED:
+            return self._authenticate_presigned(method, url, received, context)
         auth = received.get("authorization", "")
         parsed = _parse_authorization(auth)
         if parsed is None:
@@ -202,26 +232,10 @@ class Authenticator:
         if problem is not None:
             message, reason = problem
             raise self._fail(key.principal_arn, "SigV4", key_id, message, reason, context)
-        payload = received.get("x-amz-content-sha256")
-        if payload is not None and payload != UNSIGNED_PAYLOAD:
-            if payload.startswith("STREAMING-"):
-                raise self._fail(
-                    key.principal_arn,
-                    "SigV4",
-                    key_id,
-                    MALFORMED,
-                    f"unsupported payload signing {payload}",
-                    context,
-                )
-            if not hmac.compare_digest(payload, hashlib.sha256(body).hexdigest()):
-                raise self._fail(
-                    key.principal_arn,
-                    "SigV4",
-                    key_id,
-                    INVALID_SIGNATURE,
-                    "x-amz-content-sha256 does not match the body",
-                    context,
-                )
+        problem = _check_payload(received.get("x-amz-content-sha256"), body)
+        if problem is not None:
+            message, reason = problem
+            raise self._fail(key.principal_arn, "SigV4", key_id, message, reason, context)
         expected = _signature(
             method, url, received, signed_names, body, key, amz_date, region, service
         )
@@ -238,18 +252,136 @@ class Authenticator:
             raise self._fail(
                 key.principal_arn, "SigV4", key_id, REPLAYED, "replayed signature", context
             )
-        principal = self._principal(key.principal_arn, key.session_id, key_id)
+        return self._key_principal(key, "SigV4", context)
+
+    def _key_principal(
+        self, key: StoredKey, method: str, context: RequestContext | None
+    ) -> Principal:
+        principal = self._principal(key.principal_arn, key.session_id, key.access_key_id)
         if principal is None:
             raise self._fail(
                 key.principal_arn,
-                "SigV4",
-                key_id,
+                method,
+                key.access_key_id,
                 INVALID_TOKEN,
                 "the key's principal or session no longer exists",
                 context,
             )
-        self.credentials.touch_key(key_id, key.last_used_at)
+        self.credentials.touch_key(key.access_key_id, key.last_used_at)
         return principal
+
+    def _authenticate_presigned(
+        self,
+        method: str,
+        url: str,
+        received: dict[str, str],
+        context: RequestContext | None,
+    ) -> Principal:
+        """The principal of a presigned URL (query-string SigV4); reusable until it expires."""
+        how = "SigV4-presigned"
+        parts = urlsplit(url)
+        pairs = [pair.partition("=") for pair in parts.query.split("&") if pair]
+        params: dict[str, str] = {}
+        for name, value in parse_qsl(parts.query, keep_blank_values=True):
+            if name in _PRESIGNED or name == "X-Amz-Security-Token":
+                if name in params:
+                    raise self._fail(
+                        None, how, None, PRESIGNED_MALFORMED, f"{name} given twice", context
+                    )
+                params[name] = value
+        missing = sorted(_PRESIGNED - set(params))
+        if missing or params["X-Amz-Algorithm"] != ALGORITHM:
+            reason = f"missing {missing[0]}" if missing else "X-Amz-Algorithm is not SigV4"
+            raise self._fail(None, how, None, PRESIGNED_MALFORMED, reason, context)
+        scope = params["X-Amz-Credential"].split("/")
+        names = params["X-Amz-SignedHeaders"].split(";")
+        signature = params["X-Amz-Signature"]
+        expires = params["X-Amz-Expires"]
+        if (
+            len(scope) != 5
+            or scope[4] != "aws4_request"
+            or not _SIGNATURE.fullmatch(signature)
+            or names != sorted(set(names))
+            or "" in names
+            or not expires.isdigit()
+            or not 1 <= int(expires) <= MAX_PRESIGNED_EXPIRY
+        ):
+            reason = "malformed credential scope, signed headers, signature or expiry"
+            raise self._fail(None, how, None, PRESIGNED_MALFORMED, reason, context)
+        key_id, date, region, service, _ = scope
+        claimed = key_id if _KEY_ID.fullmatch(key_id) else None
+        amz_date = params["X-Amz-Date"]
+        problem = self._check_presigned_time(amz_date, date, region, names, received, expires)
+        if problem is not None:
+            message, reason = problem
+            raise self._fail(None, how, claimed, message, reason, context)
+        key = self.credentials.stored_key(key_id) if claimed is not None else None
+        if key is None:
+            raise self._fail(None, how, claimed, INVALID_TOKEN, "unknown access key id", context)
+        token = params.get("X-Amz-Security-Token")
+        with_token = {**received, "x-amz-security-token": token} if token else received
+        problem = self._check_key(key, with_token)
+        if problem is not None:
+            message, reason = problem
+            raise self._fail(key.principal_arn, how, key_id, message, reason, context)
+        unsigned_query = "&".join(
+            f"{name}{sep}{value}" for name, sep, value in pairs if name != "X-Amz-Signature"
+        )
+        request = AWSRequest(
+            method=method.upper(),
+            url=urlunsplit((parts.scheme, parts.netloc, parts.path, unsigned_query, "")),
+            headers={name: received[name] for name in names},
+        )
+        request.context["timestamp"] = amz_date
+        signer_class = S3SigV4QueryAuth if service == "s3" else SigV4QueryAuth
+        signer = signer_class(Credentials(key.access_key_id, key.secret), service, region)
+        expected = str(
+            signer.signature(
+                signer.string_to_sign(request, signer.canonical_request(request)), request
+            )
+        )
+        if not hmac.compare_digest(expected, signature):
+            raise self._fail(
+                key.principal_arn,
+                how,
+                key_id,
+                INVALID_SIGNATURE,
+                "signature mismatch (wrong secret, or the URL was changed)",
+                context,
+            )
+        return self._key_principal(key, how, context)
+
+    def _check_presigned_time(
+        self,
+        amz_date: str,
+        date: str,
+        region: str,
+        signed_names: list[str],
+        received: Mapping[str, str],
+        expires: str,
+    ) -> tuple[str, str] | None:
+        try:
+            moment = datetime.strptime(amz_date, SIGV4_TIMESTAMP).replace(tzinfo=UTC)
+        except ValueError:
+            return PRESIGNED_MALFORMED, "malformed X-Amz-Date"
+        if date != amz_date[:8]:
+            return PRESIGNED_MALFORMED, "credential scope date differs from X-Amz-Date"
+        if region != self.region:
+            return (
+                PRESIGNED_MALFORMED,
+                f"credential scope region '{region[:64]}' is not '{self.region}'",
+            )
+        if "host" not in signed_names:
+            return PRESIGNED_MALFORMED, "host must be signed"
+        missing = [n for n in signed_names if n not in received]
+        if missing:
+            return PRESIGNED_MALFORMED, f"signed header {missing[0][:64]!r} is missing"
+        now = self.clock.now()
+        if now < moment - MAX_SKEW:
+            return SKEWED, f"X-Amz-Date {amz_date} is in the future"
+        if now > moment + timedelta(seconds=int(expires)):
+            return PRESIGNED_EXPIRED, f"presigned URL of {amz_date} expired after {expires} s"
+        return None
 
     def _check_request(
         self,
@@ -407,6 +539,30 @@ def session_principal(role: Any, session: Any, credential_id: str | None) -> Pri
     )
 
 
+def _check_payload(declared: str | None, body: bytes | None) -> tuple[str, str] | None:
+    """Whether the signed ``x-amz-content-sha256`` fits the body (``None``: it streams later)."""
+    if body is None:
+        if declared is None:
+            return MALFORMED, "a streamed body needs a signed x-amz-content-sha256"
+        if declared in (UNSIGNED_PAYLOAD, STREAMING_UNSIGNED_TRAILER) or _SIGNATURE.fullmatch(
+            declared
+        ):
+            return None
+        return MALFORMED, f"unsupported payload signing {declared[:64]}"
+    if declared is None or declared == UNSIGNED_PAYLOAD:
+        return None
+    if declared.startswith("STREAMING-"):
+        return MALFORMED, f"unsupported payload signing {declared[:64]}"
+    if not hmac.compare_digest(declared, hashlib.sha256(body).hexdigest()):
+        return INVALID_SIGNATURE, "x-amz-content-sha256 does not match the body"
+    return None
+
+
+def _query_names(url: str) -> set[str]:
+    query = urlsplit(url).query
+    return {pair.partition("=")[0] for pair in query.split("&")} if query else set()
+
+
 def _header_map(headers: Mapping[str, str] | Iterable[tuple[str, str]]) -> dict[str, str]:
     items = headers.items() if isinstance(headers, Mapping) else headers
     out: dict[str, str] = {}
@@ -454,7 +610,7 @@ def _signature(
     url: str,
     received: Mapping[str, str],
     signed_names: list[str],
-    body: bytes,
+    body: bytes | None,
     key: StoredKey,
     amz_date: str,
     region: str,
@@ -465,7 +621,7 @@ def _signature(
         method=method.upper(),
         url=url,
         headers={name: received[name] for name in signed_names},
-        data=body,
+        data=body or b"",
     )
     request.context["timestamp"] = amz_date
     signer_class = S3SigV4Auth if service == "s3" else SigV4Auth
@@ -475,4 +631,12 @@ def _signature(
     return str(signer.signature(string_to_sign, request))
 
 
-__all__ = ["AUTHENTICATE", "MAX_SKEW", "Authenticator", "Refuser", "session_principal"]
+__all__ = [
+    "AUTHENTICATE",
+    "MAX_SKEW",
+    "PRESIGNED_EXPIRED",
+    "STREAMING_UNSIGNED_TRAILER",
+    "Authenticator",
+    "Refuser",
+    "session_principal",
+]

@@ -27,7 +27,7 @@ from bastion.api._errors import Unauthenticated
 from bastion.errors import AccessDenied, Invalid
 from bastion.gate import RequestContext
 
-_OBJECT_PATH = re.compile(r"^/s3/[^/]+/.")
+_OBJECT_PATH = re.compile(r"^/(?:aws/)?s3/[^/]+/.")
 SIGV4_SCHEME = "AWS4-HMAC-SHA256"
 UNSIGNED_PAYLOAD = "UNSIGNED-PAYLOAD"
 CONTENT_SHA256 = "x-amz-content-sha256"
@@ -56,7 +56,7 @@ class Authenticator(Protocol):
         method: str,
         url: str,
         headers: Iterable[tuple[str, str]],
-        body: bytes,
+        body: bytes | None,
         *,
         context: RequestContext | None = None,
     ) -> Principal: ...
@@ -152,8 +152,13 @@ _BearerDoc = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_schem
 
 
 def streams_body(scope: Scope) -> bool:
-    """True for the one route whose body streams instead of being read whole: object uploads."""
-    return scope["method"] == "PUT" and bool(_OBJECT_PATH.match(scope["path"]))
+    """True for the routes whose body streams instead of being read whole: object uploads
+    (``PUT /s3/<bucket>/<key>``; under ``/aws/s3``, PutObject and UploadPart, not the XML body
+    of PutObjectTagging)."""
+    if scope["method"] != "PUT" or not _OBJECT_PATH.match(scope["path"]):
+        return False
+    query: bytes = scope.get("query_string", b"")
+    return b"tagging" not in {pair.partition(b"=")[0] for pair in query.split(b"&")}
 
 
 async def authenticate(request: Request, _doc: _BearerDoc) -> Caller:

@@ -572,7 +572,7 @@ class StoreService:
         finally:
             del data_key
         raw = _VerifyingReader(plain, src, info=info)
-        return info, io.BufferedReader(raw, buffer_size=1 << 16)
+        return info, _ObjectReader(raw, info)
 
     def _open_blob(
         self, bucket: BucketName, key: ObjectKey, context: RequestContext
@@ -656,6 +656,15 @@ class StoreService:
             self._require_bucket(bucket)
             raise _no_object(bucket, key)
         return row
+
+
+class _ObjectReader(io.BufferedReader):
+    """What ``open_object`` returns: the buffered plaintext, and ``info``, the object's record
+    (size, ETag, metadata …) for a caller that sends headers before the bytes."""
+
+    def __init__(self, raw: io.RawIOBase, info: ObjectInfo) -> None:
+        super().__init__(raw, buffer_size=1 << 16)
+        self.info = info
 
 
 class _VerifyingReader(io.RawIOBase):
