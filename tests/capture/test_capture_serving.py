@@ -10,8 +10,10 @@ import numpy as np
 import pandas as pd
 import pytest
 from capture_helpers import CAPTURE_KEY, DESTINATION, Switch, inference_ids, stored_records
+from fastapi.testclient import TestClient
 from sklearn.linear_model import LogisticRegression  # type: ignore[import-untyped]
 
+from bastion.api import create_app
 from bastion.capture import REDACTED, CaptureWriter
 from bastion.errors import Invalid, StorageFailure
 from bastion.sdk import Bastion
@@ -119,3 +121,23 @@ def test_backpressure_fails_the_invocation_and_drop_serves_it(
             endpoints.invoke_endpoint("strict", body, content_type="text/csv")
     served = endpoints.invoke_endpoint("lenient", body, content_type="text/csv")
     assert served.body and writer.dropped == {("lenient", "AllTraffic"): 1}
+
+
+def test_invocations_over_http_are_captured_and_shipped_at_shutdown(
+    bastion: Bastion, deployed: Callable[..., None]
+) -> None:
+    deployed("fraud")
+    token = bastion.access.create_api_token(description="capture").token
+    app = create_app(bastion.runtime.settings, runtime=bastion.runtime)
+    headers = {"Authorization": f"Bearer {token}"}
+    with TestClient(app, client=("127.0.0.1", 50000), headers=headers) as http:
+        answer = http.post(
+            "/endpoints/fraud/invocations",
+            content=b"60,1,31\n",
+            headers={"Content-Type": "text/csv", "X-Amzn-SageMaker-Inference-Id": "http-1"},
+        )
+        assert answer.status_code == 200, answer.text
+    # the server's shutdown shipped what its log held
+    (record,) = stored_records(bastion)
+    assert record["eventMetadata"]["inferenceId"] == "http-1"
+    assert record["captureData"]["endpointOutput"]["data"] == answer.text
