@@ -149,3 +149,22 @@ def test_input_and_output_side_by_side(stored: Bastion, clock: FrozenClock) -> N
     again = stored.monitor.retry_monitoring_execution(done.execution_id)
     assert again.status is ExecutionStatus.COMPLETED_WITH_VIOLATIONS, again.failure_reason
     assert "extra_column_check" in again.summary["violations"]  # score is not in the baseline
+
+
+def test_a_hostile_stream_is_checked_not_crashed(stored: Bastion, clock: FrozenClock) -> None:
+    _endpoint_schedule(stored)
+    rows = 10_000
+    frame = drifted(rows)
+    frame["category"] = [f"merchant-{i}" for i in range(rows)]  # 10 000 distinct categories
+    frame["amount"] = frame["amount"].astype(object)
+    frame.loc[:99, "amount"] = "inf"
+    frame.loc[100:199, "amount"] = "nan"
+    frame.loc[200:1699, "amount"] = "not a number"  # mixed types: 15 % text
+    put_capture(stored, "fraud", frame, START + timedelta(minutes=3))
+    clock.advance(hours=1)
+    (done,) = stored.monitor.scheduler().tick()
+    assert done.status is ExecutionStatus.COMPLETED_WITH_VIOLATIONS, done.failure_reason
+    assert done.item_count == rows
+    checks = set(done.summary["violations"])
+    assert {"data_type_check", "categorical_values_check"} <= checks
+    assert done.summary["metrics_published"] > 0

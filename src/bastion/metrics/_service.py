@@ -98,18 +98,19 @@ class _Row:
 
 
 def _rows(datum: MetricDatum, key: tuple[str, str], timestamp_ms: int) -> Iterable[_Row]:
-    common = {"key": key, "timestamp_ms": timestamp_ms, "unit": datum.unit}
-    resolution = datum.storage_resolution
+    unit, resolution = datum.unit, datum.storage_resolution
     if datum.statistic_values is not None:
         s = datum.statistic_values
         yield _Row(
+            key=key,
+            timestamp_ms=timestamp_ms,
             value=None,
             sample_count=s.sample_count,
             sum=s.sum,
             minimum=s.minimum,
             maximum=s.maximum,
+            unit=unit,
             storage_resolution=resolution,
-            **common,  # type: ignore[arg-type]
         )
         return
     values = datum.values if datum.values else (datum.value,)
@@ -118,13 +119,15 @@ def _rows(datum: MetricDatum, key: tuple[str, str], timestamp_ms: int) -> Iterab
         if value is None or count == 0:
             continue
         yield _Row(
+            key=key,
+            timestamp_ms=timestamp_ms,
             value=value,
             sample_count=count,
             sum=value * count,
             minimum=value,
             maximum=value,
+            unit=unit,
             storage_resolution=resolution,
-            **common,  # type: ignore[arg-type]
         )
 
 

@@ -384,7 +384,11 @@ class MonitorClient:
 
         def run() -> CheckJob:
             runner = self._runner(context)
-            base = baseline if baseline is not None else load_baseline(runner.io, *files)  # type: ignore[misc]
+            if baseline is not None:
+                base = baseline
+            else:
+                assert files is not None  # exactly one of the two, checked above
+                base = load_baseline(runner.io, files[0], files[1])
             result, stats = runner.check(data, base, fmt=fmt)
             html = None
             if report:
