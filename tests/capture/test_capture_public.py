@@ -6,22 +6,24 @@ import bastion.capture
 
 
 def test_public_surface_is_pinned() -> None:
-    assert sorted(bastion.capture.__all__) == [
-        "DROPPED_METRIC",
-        "NAMESPACE",
-        "ON_FAILURE",
-        "REDACTED",
-        "CaptureSink",
-        "CaptureSpec",
-        "CaptureWriter",
-        "ShipReport",
-        "StoreSink",
-        "capture_record",
-        "capture_writer",
-        "part_key",
-        "payload",
-        "sampled",
-    ]
+    assert sorted(bastion.capture.__all__) == sorted(
+        [
+            "DROPPED_METRIC",
+            "NAMESPACE",
+            "ON_FAILURE",
+            "REDACTED",
+            "CaptureSink",
+            "CaptureSpec",
+            "CaptureWriter",
+            "ShipReport",
+            "StoreSink",
+            "capture_record",
+            "capture_writer",
+            "part_key",
+            "payload",
+            "sampled",
+        ]
+    )
     assert all(hasattr(bastion.capture, name) for name in bastion.capture.__all__)
 
 
