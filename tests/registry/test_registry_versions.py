@@ -225,3 +225,25 @@ def test_hostile_registration_input(bastion: Bastion, sk_model, features, kwargs
     with pytest.raises(Invalid) as caught:
         bastion.registry.register_model(args.pop("group"), **args)
     assert caught.value.field is not None and caught.value.field.startswith(field)
+
+
+def test_concurrent_registrations_get_distinct_versions(
+    bastion: Bastion, sk_model, features
+) -> None:  # type: ignore[no-untyped-def]
+    from concurrent.futures import ThreadPoolExecutor
+
+    import bastion as bastion_pkg
+
+    bastion.registry.create_model_package_group(GROUP)
+    runtime = bastion.runtime
+
+    def register(_: int) -> int:
+        with bastion_pkg.connect(settings=runtime.settings, clock=runtime.clock) as other:
+            return other.registry.register_model(
+                GROUP, model=sk_model, training_data=features
+            ).version
+
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        versions = sorted(pool.map(register, range(3)))
+    assert versions == [1, 2, 3]
+    assert [p.version for p in bastion.registry.list_model_packages(GROUP)] == [1, 2, 3]

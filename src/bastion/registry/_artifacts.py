@@ -181,24 +181,13 @@ class Artifacts:
     # ----------------------------------------------------------------------------- keys/bucket
 
     def _signing_key(self, context: RequestContext) -> str:
-        alias = self.settings.registry.signing_key_alias
-        try:
-            return str(self.keys.describe_key(alias, context=context).arn)
-        except NotFound:
-            key = self.keys.create_key(
-                description="Bastion model registry: signs version manifests",
-                key_usage="SIGN_VERIFY",
-                key_spec=SIGNING_KEY_SPEC,
-                context=context,
-            )
-            try:
-                self.keys.create_alias(alias, key.key_id, context=context)
-            except Conflict:  # another registration made it first: use theirs
-                self.keys.schedule_key_deletion(
-                    key.key_id, pending_window_in_days=7, context=context
-                )
-                return str(self.keys.describe_key(alias, context=context).arn)
-            return str(key.arn)
+        return self._aliased_key(
+            self.settings.registry.signing_key_alias,
+            "Bastion model registry: signs version manifests",
+            context,
+            key_usage="SIGN_VERIFY",
+            key_spec=SIGNING_KEY_SPEC,
+        )
 
     def _bucket(self, context: RequestContext) -> str:
         bucket = self.settings.registry.bucket
@@ -206,16 +195,38 @@ class Artifacts:
             self.store.head_bucket(bucket, context=context)
         except NotFound:
             key_alias = self.settings.registry.key_alias
-            try:
-                self.keys.describe_key(key_alias, context=context)
-            except NotFound:
-                key = self.keys.create_key(
-                    description="Bastion model registry: encrypts model artifacts", context=context
-                )
-                self.keys.create_alias(key_alias, key.key_id, context=context)
+            self._aliased_key(
+                key_alias, "Bastion model registry: encrypts model artifacts", context
+            )
             with contextlib.suppress(Conflict):  # made meanwhile by another registration
                 self.store.create_bucket(bucket, default_key_id=key_alias, context=context)
         return bucket
+
+    def _aliased_key(
+        self,
+        alias: str,
+        description: str,
+        context: RequestContext,
+        *,
+        key_usage: str = "ENCRYPT_DECRYPT",
+        key_spec: str = "SYMMETRIC_DEFAULT",
+    ) -> str:
+        """The ARN of the key ``alias`` names, made on first use; when two registrations race,
+        the loser schedules its own key for deletion and uses the winner's."""
+        try:
+            return str(self.keys.describe_key(alias, context=context).arn)
+        except NotFound:
+            key = self.keys.create_key(
+                description=description, key_usage=key_usage, key_spec=key_spec, context=context
+            )
+            try:
+                self.keys.create_alias(alias, key.key_id, context=context)
+            except Conflict:
+                self.keys.schedule_key_deletion(
+                    key.key_id, pending_window_in_days=7, context=context
+                )
+                return str(self.keys.describe_key(alias, context=context).arn)
+            return str(key.arn)
 
 
 def _copy_in(source: Path, folder: Path) -> None:

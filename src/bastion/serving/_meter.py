@@ -100,8 +100,8 @@ def _two_digits(micros: int) -> int:
     """``micros`` to two significant digits (<= 5 % error), so a batch has few distinct values."""
     if micros < 100:
         return micros
-    scale = 10 ** (len(str(micros)) - 2)
-    return round(micros / scale) * scale
+    scale = int(10 ** (len(str(micros)) - 2))
+    return int(round(micros / scale)) * scale
 
 
 def _count(name: str, value: int, dims: list[dict[str, str]]) -> dict[str, Any]:
