@@ -19,6 +19,7 @@ from typing import Any
 
 import part3_registry
 import part4_endpoints
+import part5_monitoring
 from _story import Story, console, expect, expect_error
 from rich.panel import Panel
 
@@ -297,6 +298,10 @@ def main() -> int:
         part2_access(story, settings, owner)
         registry_state = part3_registry.run(story, settings, owner, workdir)
         part4_endpoints.run(story, settings, owner, registry_state)
+        story.step(
+            "monitor data quality: baseline, a drifted hour, violations, drift metric, report",
+            lambda: part5_monitoring.run(owner, data, console),
+        )
         final_tamper(story, settings, owner)
     finally:
         if args.keep:
