@@ -10,7 +10,7 @@ from _story import Story, expect, expect_error
 
 import bastion
 from bastion.errors import AccessDenied, Invalid
-from bastion.serving import ProductionVariant
+from bastion.serving import DataCaptureConfig, ProductionVariant
 from bastion.settings import Settings
 
 GROUP = "fraud-detector"
@@ -21,8 +21,12 @@ def run(story: Story, settings: Settings, owner: Any, registry_state: dict[str, 
     rows = registry_state["x_test"].head(5)
 
     def deploy() -> str:
+        owner.store.create_bucket("fraud-capture", default_key_id="alias/fraud-data")
         owner.endpoints.create_endpoint_config(
             "fraud-v1",
+            data_capture=DataCaptureConfig(
+                destination_s3_uri="s3://fraud-capture/datacapture", initial_sampling_percentage=100
+            ),
             variants=[
                 ProductionVariant(
                     variant_name="AllTraffic", model_group=GROUP, model_version=version.version
@@ -82,6 +86,34 @@ def run(story: Story, settings: Settings, owner: Any, registry_state: dict[str, 
         )
 
     story.step("invoke as an invoke-only client; bad requests name the field", invoke)
+
+    def captured() -> str:
+        owner.endpoints.capture.ship()
+        listing = owner.store.list_objects("fraud-capture", prefix="datacapture/fraud/")
+        expect(bool(listing.objects), "no capture part was written")
+        part = listing.objects[0].key
+        records = [
+            json.loads(line)
+            for o in listing.objects
+            for line in owner.store.get_object("fraud-capture", o.key).splitlines()
+        ]
+        first = records[0]
+        expect(len(records) >= 2, "not every successful invocation was captured")
+        at_rest = b"".join(
+            p.read_bytes() for p in (settings.home / "store").rglob("*") if p.is_file()
+        )
+        sample = first["captureData"]["endpointInput"]["data"][:20].encode()
+        expect(sample not in at_rest, "a capture record is readable at rest")
+        return (
+            f"{len(records)} records (every successful invocation) in "
+            f"{len(listing.objects)} hourly part(s): "
+            f"s3://fraud-capture/{part}\n"
+            f"one record holds request and response: "
+            f"{sorted(first['captureData'])}, inferenceId "
+            f"{first['eventMetadata'].get('inferenceId')}; ciphertext at rest"
+        )
+
+    story.step("every invocation captured (100 %), encrypted, SageMaker's layout", captured)
 
     def rollback() -> str:
         second = owner.registry.register_model(
