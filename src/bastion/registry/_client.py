@@ -38,6 +38,7 @@ from bastion.registry._models import (
 )
 from bastion.registry._names import (
     DESCRIPTION,
+    MAX_VERSION,
     REASON,
     trust_arn,
     validate_group_name,
@@ -127,7 +128,7 @@ class RegistryClient:
 
     def _package_info(self, arn: str) -> ResourceInfo | None:
         group, _, version = arn.partition("model-package/")[2].partition("/")
-        if not version.isdigit():
+        if not version.isdigit() or not 1 <= int(version) <= MAX_VERSION:
             return None
         tags = self._service.package_tags(group, int(version))
         return None if tags is None else _tag_info(tags)
@@ -534,9 +535,9 @@ class RegistryClient:
     ) -> ModelPackageFacts:
         """What a model card needs to know about a version (``CardSources`` for the cards)."""
         group, _, version = model_package_arn.partition("model-package/")[2].partition("/")
-        if not version.isdigit():
+        if not version.isdigit() or not 1 <= int(version) <= MAX_VERSION:
             raise Invalid(
-                "ModelPackageArn",
+                "model_package_arn",
                 got=model_package_arn,
                 expected="arn:bastion:sagemaker:<region>:<account>:model-package/<group>/<n>",
             )

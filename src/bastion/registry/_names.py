@@ -18,7 +18,8 @@ GROUP_NAME = (
     "1 to 63 letters, digits and hyphens, beginning and ending with a letter or digit "
     "(e.g. 'fraud-detector')"
 )
-VERSION = "a version number >= 1"
+VERSION = "a version number from 1 to 2147483647"
+MAX_VERSION = 2_147_483_647
 DESCRIPTION = "a description of at most 1024 characters of text without control characters"
 REASON = "a reason of 1 to 1024 characters of text without control characters"
 METRIC_NAME = "a metric name of 1 to 255 characters of text without control characters"
@@ -55,7 +56,7 @@ def validate_group_name(name: object, *, operation: str) -> str:
 
 def validate_version(version: object, *, operation: str) -> int:
     """``version`` as an int >= 1."""
-    if isinstance(version, bool) or not isinstance(version, int) or version < 1:
+    if isinstance(version, bool) or not isinstance(version, int) or not 1 <= version <= MAX_VERSION:
         raise Invalid("ModelPackageVersion", got=version, expected=VERSION, operation=operation)
     return version
 

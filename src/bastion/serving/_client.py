@@ -597,6 +597,13 @@ def _variants(variants: Sequence[ProductionVariant], op: str) -> tuple[Productio
                 expected="a number in [0, 1000000]",
                 operation=op,
             )
+        if not 1 <= v.model_version <= 2_147_483_647:
+            raise Invalid(
+                f"{where}.ModelPackageVersion",
+                got=v.model_version,
+                expected="a version number from 1 to 2147483647",
+                operation=op,
+            )
         if not 1 <= v.instance_count <= 64:
             raise Invalid(
                 f"{where}.InitialInstanceCount",

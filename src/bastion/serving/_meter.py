@@ -101,7 +101,7 @@ def _two_digits(micros: int) -> int:
     if micros < 100:
         return micros
     scale = int(10 ** (len(str(micros)) - 2))
-    return int(round(micros / scale)) * scale
+    return round(micros / scale) * scale
 
 
 def _count(name: str, value: int, dims: list[dict[str, str]]) -> dict[str, Any]:
